@@ -1,0 +1,483 @@
+package io.jpen.node;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import io.jpen.node.affinity.ClientTable;
+import io.jpen.node.affinity.LocalClientTable;
+import io.jpen.node.config.ConfigException;
+import io.jpen.node.config.Endpoint;
+import io.jpen.node.config.LocalSettingsStore;
+import io.jpen.node.config.ServerSpec;
+import io.jpen.node.config.Settings;
+import io.jpen.node.config.SettingsStore;
+import io.jpen.node.config.StartupOptions;
+import io.jpen.node.control.CommandInterpreter;
+import io.jpen.node.control.CommandInterpreter.Origin;
+import io.jpen.node.control.ControlServer;
+import io.jpen.node.health.HealthBoard;
+import io.jpen.node.health.LocalHealthBoard;
+import io.jpen.node.proxy.BackendHook;
+import io.jpen.node.proxy.ConnectionRegistry;
+import io.jpen.node.proxy.ProxyConnection;
+import io.jpen.node.proxy.ProxyServer;
+import io.jpen.node.proxy.ProxyServices;
+import io.jpen.node.proxy.Transport;
+import io.jpen.node.select.Balancer;
+import io.jpen.node.spi.NodeContext;
+import io.jpen.node.spi.NodeExtension;
+import io.jpen.node.spi.SharedState;
+import io.jpen.node.stats.RequestLog;
+import io.jpen.node.stats.ServerCounterTable;
+import io.jpen.node.stats.StatusPage;
+import io.netty.channel.EventLoopGroup;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One jpen process: assembles the configuration (options, {@code -o}, {@code -F}, positional servers, in Pen's
+ * order), the shared-state implementations (local, or a cluster's), the balancer, the listener and the control
+ * port, and runs the lifecycle (start, SIGHUP reload, SIGUSR1 stats, stop).
+ */
+public final class Node implements NodeContext {
+    private static final Logger log = LoggerFactory.getLogger("jpen.node");
+
+    private final StartupOptions options;
+    private final String nodeName;
+    private final CommandInterpreter interpreter;
+    private final ServerCounterTable counters = new ServerCounterTable();
+    private final ConnectionRegistry connections = new ConnectionRegistry();
+    private final ExecutorService controlExecutor;
+    private final List<NodeExtension> extensions = new ArrayList<>();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile int drainSeconds;
+    private SettingsStore settings;
+    private ClientTable clients;
+    private HealthBoard health;
+    private volatile Endpoint listenEndpoint;
+    private Transport transport;
+    private EventLoopGroup boss;
+    private EventLoopGroup workers;
+    private ProxyServices proxy;
+    private ProxyServer listener;
+    private ControlServer control;
+    private BackendHook backendHook = BackendHook.NONE;
+    private volatile boolean stopping;
+    private volatile int exitStatus;
+
+    private Node(StartupOptions options) {
+        this.options = options;
+        this.nodeName = options.nodeName() != null ? options.nodeName() : defaultName();
+        Settings.Builder initial = new Settings.Builder();
+        initial.debug = options.debug();
+        this.settings = new LocalSettingsStore(initial.build());
+        this.clients = new LocalClientTable(2048, 0);
+        this.health = new LocalHealthBoard();
+        this.controlExecutor = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "jpen-control");
+            t.setDaemon(true);
+            return t;
+        });
+        this.interpreter = new CommandInterpreter(this);
+        Map<String, String> ext = new HashMap<>(options.extensionOptions());
+        this.drainSeconds = ext.containsKey("drain_timeout")
+                ? io.jpen.node.config.Numbers.parseInt(ext.get("drain_timeout"), "--drain-timeout", 0, 3600) : 0;
+    }
+
+    /**
+     * Builds a node from its command line: runs option settings, {@code -o} commands, the {@code -F} file and the
+     * positional servers, then lets extensions take their options and share state.
+     *
+     * @param out where start-up command replies go (Pen prints them on stdout)
+     * @throws ConfigException naming the offending token, file and line
+     */
+    public static Node create(StartupOptions options, Iterable<NodeExtension> candidates, PrintStream out) {
+        Node n = new Node(options);
+        n.configure(candidates, out);
+        return n;
+    }
+
+    private void configure(Iterable<NodeExtension> candidates, PrintStream out) {
+        Map<String, String> extOptions = new HashMap<>(options.extensionOptions());
+        extOptions.remove("drain_timeout");
+        interpreter.registerPrefix("cluster_", this::extensionOption);
+        interpreter.registerPrefix("vip_", this::extensionOption);
+        interpreter.registerPrefix("jgroups_", this::extensionOption);
+        if (options.listen() != null) {
+            listenEndpoint = Endpoint.parse(options.listen(), "0.0.0.0");
+        }
+        for (String c : options.settingOptions()) {
+            interpreter.runScript(List.of(c), "command line", Origin.STARTUP);
+        }
+        for (String c : options.commands()) {
+            out.print(interpreter.runScript(List.of(c), "-o '" + c + "'", Origin.STARTUP));
+        }
+        if (options.configFile() != null) {
+            out.print(interpreter.runFile(Path.of(options.configFile()), Origin.FILE));
+        }
+        if (listenEndpoint == null) {
+            throw ConfigException.of("", "no listen address: give one on the command line or 'listen' in the -F file");
+        }
+        int listenPort = listenEndpoint.isUnix() ? 0 : listenEndpoint.inet().getPort();
+        List<ServerSpec> positional = new ArrayList<>();
+        for (String s : options.servers()) {
+            positional.add(ServerSpec.parse(s, listenPort));
+        }
+        ServerSpec emergency = options.emergency() == null ? null : ServerSpec.parseSpecial(options.emergency(), listenPort);
+        ServerSpec abuse = options.abuse() == null ? null : ServerSpec.parseSpecial(options.abuse(), listenPort);
+        settings.update(s -> {
+            Settings.Builder b = s.toBuilder();
+            for (int i = 0; i < positional.size(); i++) {
+                // as Pen: positional servers overwrite the slots the file set up, keeping their ACLs
+                b.server(i, positional.get(i).withAcl(b.server(i).acl()));
+            }
+            if (emergency != null) {
+                b.emergency = emergency;
+            }
+            if (abuse != null) {
+                b.abuse = abuse;
+            }
+            return b.build();
+        }, "command line");
+        extOptions.putAll(fileExtensionOptions);
+        SharedState shared = new SharedState(settings, clients, health);
+        for (NodeExtension e : candidates) {
+            if (e.configure(extOptions)) {
+                extensions.add(e);
+                shared = e.share(shared);
+                log.info("extension {} enabled", e.name());
+            }
+        }
+        if (!extOptions.isEmpty()) {
+            String key = extOptions.keySet().iterator().next();
+            throw ConfigException.of(key, "unknown setting (no module on the class path takes it)");
+        }
+        settings = shared.settings();
+        clients = shared.clients();
+        health = shared.health();
+    }
+
+    private final Map<String, String> fileExtensionOptions = new HashMap<>();
+
+    private void extensionOption(CommandInterpreter.Args a, CommandInterpreter.Exec e) {
+        if (e.origin() == Origin.CONTROL) {
+            throw ConfigException.of(a.word(0), "can only be set at start (in the -F file or as a --option)");
+        }
+        String value = a.require(1, "value (expected: " + a.word(0) + " VALUE)");
+        if (!started) {
+            fileExtensionOptions.put(a.word(0), value);
+        } else if (!Objects.equals(value, fileExtensionOptions.get(a.word(0)))) {
+            log.warn("{} changed in the config file: takes effect at the next start", a.word(0));
+        }
+    }
+
+    private volatile boolean started;
+
+    /** Sets a hook run on every fresh upstream connection (PROXY protocol, ...). Before {@link #start}. */
+    public void backendHook(BackendHook hook) {
+        this.backendHook = hook;
+    }
+
+    /** Binds the listener and the control port, writes the pid file, starts extensions. */
+    public void start() throws IOException {
+        transport = Transport.detect();
+        boss = transport.newGroup(1, "jpen-accept");
+        workers = transport.newGroup(options.workers(), "jpen-io");
+        Settings s = settings.current();
+        clients.configure(s.clientsMax, s.trackingSeconds * 1000L);
+        Balancer balancer = new Balancer(settings, clients, health, counters, System::currentTimeMillis);
+        proxy = new ProxyServices(balancer, transport, connections, null, backendHook);
+        applyLocal(s, null);
+        settings.addListener(next -> controlExecutor.execute(() -> applyLocal(next, null)));
+        listener = new ProxyServer(proxy, boss, workers, options.backlog(), options.multiAccept());
+        listener.bind(listenEndpoint);
+        if (options.control() != null) {
+            control = new ControlServer(interpreter, settings, controlExecutor, transport);
+            control.bind(Endpoint.parse(options.control(), "127.0.0.1"), boss);
+        }
+        if (options.pidFile() != null) {
+            Files.writeString(Path.of(options.pidFile()), pid() + "\n");
+        }
+        started = true;
+        for (NodeExtension e : extensions) {
+            e.start(this);
+        }
+        log.info("jpen node {} started: {} servers, {} workers", nodeName, s.servers.size(), options.workers());
+    }
+
+    private RequestLog requestLog;
+
+    /** Applies the parts of a settings change that live outside the snapshot. Runs on the control executor. */
+    private void applyLocal(Settings s, Object ignored) {
+        clients.configure(s.clientsMax, s.trackingSeconds * 1000L);
+        proxy.limitsChanged();
+        setLogLevel(s.debug);
+        String want = s.logFile;
+        String have = requestLog == null ? null : requestLog.file().toString();
+        if (!Objects.equals(want, have)) {
+            RequestLog old = requestLog;
+            requestLog = null;
+            if (want != null) {
+                try {
+                    requestLog = new RequestLog(Path.of(want));
+                } catch (IOException e) {
+                    log.warn("cannot open request log {}: {}", want, e.toString());
+                }
+            }
+            proxy.requestLog(requestLog);
+            if (old != null) {
+                old.close();
+            }
+        }
+    }
+
+    static void setLogLevel(int debug) {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext lc) {
+            Level level = debug <= 0 ? Level.INFO : debug == 1 ? Level.DEBUG : Level.TRACE;
+            lc.getLogger("jpen").setLevel(level);
+        }
+    }
+
+    /** SIGHUP: re-reads the {@code -F} file (all or nothing) and reopens the request log. */
+    public void reload() {
+        controlExecutor.execute(() -> {
+            if (options.configFile() != null) {
+                try {
+                    interpreter.runFile(Path.of(options.configFile()), Origin.FILE);
+                    log.info("reloaded {}", options.configFile());
+                } catch (ConfigException e) {
+                    log.error("reload rejected, the running configuration stays: {}", e.getMessage());
+                }
+            }
+            if (requestLog != null) {
+                requestLog.reopen();
+            }
+        });
+    }
+
+    /** SIGUSR1: writes the {@code -w} page, or the same figures to the log. */
+    public void dumpStats() {
+        controlExecutor.execute(() -> {
+            try {
+                if (writeStatusPage() == null) {
+                    log.info("stats:\n{}", StatusPage.text(settings.current(), counters, health, clients.snapshot(),
+                            proxy.openConnections(), now()));
+                }
+            } catch (IOException e) {
+                log.warn("cannot write status page: {}", e.toString());
+            }
+        });
+    }
+
+    /**
+     * Stops: extensions first (a VIP holder hands over), then the listener closes, open connections drain for up to
+     * the drain time, the rest are closed. Idempotent.
+     */
+    public void stop() {
+        synchronized (this) {
+            if (stopping) {
+                return;
+            }
+            stopping = true;
+        }
+        log.info("stopping");
+        for (NodeExtension e : extensions) {
+            try {
+                e.beforeStop();
+            } catch (RuntimeException ex) {
+                log.warn("extension {} beforeStop failed", e.name(), ex);
+            }
+        }
+        if (listener != null) {
+            listener.close();
+        }
+        if (control != null) {
+            control.close();
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(drainSeconds);
+        while (proxy != null && proxy.openConnections() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(50); // the main thread, never an event loop
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        for (ProxyConnection c : connections.snapshot()) {
+            c.close();
+        }
+        for (NodeExtension e : extensions) {
+            try {
+                e.close();
+            } catch (RuntimeException ex) {
+                log.warn("extension {} close failed", e.name(), ex);
+            }
+        }
+        if (workers != null) {
+            workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+            boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        if (requestLog != null) {
+            requestLog.close();
+        }
+        controlExecutor.shutdown();
+        if (options.pidFile() != null) {
+            try {
+                Files.deleteIfExists(Path.of(options.pidFile()));
+            } catch (IOException e) {
+                log.warn("cannot remove pid file: {}", e.toString());
+            }
+        }
+        log.info("stopped");
+        stopped.countDown();
+    }
+
+    /** Blocks until {@link #stop} finished; returns the exit status. */
+    public int awaitStop() throws InterruptedException {
+        stopped.await();
+        return exitStatus;
+    }
+
+    private static String defaultName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "jpen";
+        }
+    }
+
+    // ---------------------------------------------------------------- NodeContext
+
+    @Override
+    public SettingsStore settings() {
+        return settings;
+    }
+
+    @Override
+    public HealthBoard health() {
+        return health;
+    }
+
+    @Override
+    public ClientTable clients() {
+        return clients;
+    }
+
+    @Override
+    public ServerCounterTable counters() {
+        return counters;
+    }
+
+    @Override
+    public ConnectionRegistry connections() {
+        return connections;
+    }
+
+    @Override
+    public StartupOptions options() {
+        return options;
+    }
+
+    @Override
+    public String listenSpec() {
+        Endpoint e = listenEndpoint;
+        return e == null ? null : e.spec();
+    }
+
+    @Override
+    public void listen(Endpoint e) throws IOException {
+        if (listener != null) {
+            listener.bind(e);
+        }
+        listenEndpoint = e;
+    }
+
+    @Override
+    public String controlSpec() {
+        return options.control() == null ? "" : options.control();
+    }
+
+    @Override
+    public long pid() {
+        return ProcessHandle.current().pid();
+    }
+
+    @Override
+    public String writeStatusPage() throws IOException {
+        Settings s = settings.current();
+        if (s.webStatsFile == null) {
+            return null;
+        }
+        String page = StatusPage.render(s, counters, health, clients.snapshot(), connections.snapshot(),
+                proxy == null ? 0 : proxy.balancer().current(), connections.highWater(), now());
+        Files.writeString(Path.of(s.webStatsFile), page, StandardCharsets.ISO_8859_1);
+        return page;
+    }
+
+    @Override
+    public void exit() {
+        Thread t = new Thread(this::stop, "jpen-exit");
+        t.start();
+    }
+
+    @Override
+    public long now() {
+        return System.currentTimeMillis();
+    }
+
+    @Override
+    public String nodeName() {
+        return nodeName;
+    }
+
+    @Override
+    public CommandInterpreter commands() {
+        return interpreter;
+    }
+
+    @Override
+    public boolean listenerHealthy() {
+        return listener != null && listener.channel() != null && listener.channel().isActive() && !stopping;
+    }
+
+    @Override
+    public int listenPort() {
+        Endpoint e = listenEndpoint;
+        return e == null || e.isUnix() ? 0 : e.inet().getPort();
+    }
+
+    @Override
+    public int openConnections() {
+        return proxy == null ? 0 : proxy.openConnections();
+    }
+
+    @Override
+    public void drainAndExit(int seconds) {
+        drainSeconds = seconds;
+        exit();
+    }
+
+    /** For tests: the bound listener's actual address. */
+    public java.net.SocketAddress boundAddress() {
+        return listener.channel().localAddress();
+    }
+
+    public ProxyServices proxy() {
+        return proxy;
+    }
+}

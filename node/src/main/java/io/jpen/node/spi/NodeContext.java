@@ -1,0 +1,26 @@
+package io.jpen.node.spi;
+
+import io.jpen.node.control.CommandInterpreter;
+import io.jpen.node.control.NodeControl;
+
+/** What a running node offers an extension: everything the control port sees, plus a few lifecycle hooks. */
+public interface NodeContext extends NodeControl {
+
+    /** To register extension commands ({@code cluster}, {@code handover}, ...). */
+    CommandInterpreter commands();
+
+    /** True while the listener is bound and accepting (used for keepalived-style tracking). */
+    boolean listenerHealthy();
+
+    /** The address clients reach this node at (the listen endpoint's port, for VIP checks); 0 for Unix. */
+    int listenPort();
+
+    /** Open client connections on this node. */
+    int openConnections();
+
+    /**
+     * Planned stop: stop accepting, wait for open connections to finish (at most {@code drainSeconds}), then exit
+     * with status 0. Returns at once; the work runs on its own thread.
+     */
+    void drainAndExit(int drainSeconds);
+}
