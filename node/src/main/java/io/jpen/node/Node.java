@@ -156,16 +156,24 @@ public final class Node implements NodeContext {
         }, "command line");
         extOptions.putAll(fileExtensionOptions);
         SharedState shared = new SharedState(settings, clients, health);
-        for (NodeExtension e : candidates) {
-            if (e.configure(extOptions)) {
+        java.util.Set<String> known = new java.util.HashSet<>();
+        List<NodeExtension> all = new ArrayList<>();
+        candidates.forEach(all::add);
+        for (NodeExtension e : all) {
+            known.addAll(e.keys());
+        }
+        for (String key : extOptions.keySet()) {
+            if (!known.contains(key)) {
+                throw ConfigException.of(key, "unknown setting (no module on the class path takes it)");
+            }
+        }
+        Map<String, String> view = java.util.Collections.unmodifiableMap(extOptions);
+        for (NodeExtension e : all) {
+            if (e.configure(view)) {
                 extensions.add(e);
                 shared = e.share(shared);
                 log.info("extension {} enabled", e.name());
             }
-        }
-        if (!extOptions.isEmpty()) {
-            String key = extOptions.keySet().iterator().next();
-            throw ConfigException.of(key, "unknown setting (no module on the class path takes it)");
         }
         settings = shared.settings();
         clients = shared.clients();

@@ -1,6 +1,7 @@
 package io.jpen.node.spi;
 
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A module that extends a node, found with {@link java.util.ServiceLoader} (the cluster module provides one). The
@@ -17,8 +18,15 @@ public interface NodeExtension extends AutoCloseable {
     String name();
 
     /**
-     * Takes the extension options this module owns and removes them from {@code options}; returns true if the
-     * module is enabled by them. Throws {@link io.jpen.node.config.ConfigException} naming a bad option.
+     * The option keys this module understands ({@code cluster_members}, ...), each documented where it is
+     * defined. Several modules may understand the same key (e.g. {@code cluster_name}). A key no module
+     * understands is an error at start.
+     */
+    Set<String> keys();
+
+    /**
+     * Reads its options from all extension options given (read-only; keys as in {@link #keys()}); returns true if
+     * the module is enabled by them. Throws {@link io.jpen.node.config.ConfigException} naming a bad option.
      */
     boolean configure(Map<String, String> options);
 

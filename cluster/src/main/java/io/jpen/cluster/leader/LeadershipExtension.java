@@ -1,0 +1,39 @@
+package io.jpen.cluster.leader;
+
+import io.jpen.node.spi.NodeContext;
+import io.jpen.node.spi.NodeExtension;
+import io.jpen.node.spi.SharedState;
+
+import java.util.Map;
+import java.util.Set;
+
+/** Work in progress: enabled by {@code vip_address}. */
+public final class LeadershipExtension implements NodeExtension {
+    @Override
+    public String name() {
+        return "leadership";
+    }
+
+    @Override
+    public Set<String> keys() {
+        return Set.of();
+    }
+
+    @Override
+    public boolean configure(Map<String, String> options) {
+        return false;
+    }
+
+    @Override
+    public SharedState share(SharedState local) {
+        return local;
+    }
+
+    @Override
+    public void start(NodeContext node) {
+    }
+
+    @Override
+    public void close() {
+    }
+}
