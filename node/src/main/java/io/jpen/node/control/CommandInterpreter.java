@@ -168,15 +168,17 @@ public final class CommandInterpreter {
     }
 
     /**
-     * Runs one parsed line inside an ongoing command ({@code include}); returns null, or an error for an unknown
-     * command.
+     * Runs one parsed line inside an ongoing command ({@code include}); its reply is discarded (Pen prints it on
+     * its own stdout). Returns null, or an error for an unknown command.
      */
     String runInline(Args a, Exec e) {
         Command c = lookup(a);
         if (c == null) {
             return "unknown command '" + a.word(0) + "'";
         }
+        int mark = e.reply.length();
         c.run(a, e);
+        e.reply.truncate(mark);
         return null;
     }
 

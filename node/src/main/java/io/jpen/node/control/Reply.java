@@ -25,6 +25,14 @@ public final class Reply {
         return this;
     }
 
+    int length() {
+        return text.length();
+    }
+
+    void truncate(int length) {
+        text.setLength(length);
+    }
+
     public boolean isEmpty() {
         return text.length() == 0;
     }
