@@ -71,7 +71,6 @@ public final class Node implements NodeContext {
     private HealthBoard health;
     private volatile Endpoint listenEndpoint;
     private Transport transport;
-    private EventLoopGroup boss;
     private EventLoopGroup workers;
     private ProxyServices proxy;
     private ProxyServer listener;
@@ -204,7 +203,8 @@ public final class Node implements NodeContext {
     /** Binds the listener and the control port, writes the pid file, starts extensions. */
     public void start() throws IOException {
         transport = Transport.detect();
-        boss = transport.newGroup(1, "jpen-accept");
+        // One group for accepting and relaying: an accepted client stays on the loop that accepted it when there is
+        // one worker (no cross-thread hand-off per connection), and is spread over the loops when there are more.
         workers = transport.newGroup(options.workers(), "jpen-io");
         Settings s = settings.current();
         clients.configure(s.clientsMax, s.trackingSeconds * 1000L);
@@ -212,11 +212,11 @@ public final class Node implements NodeContext {
         proxy = new ProxyServices(balancer, transport, connections, null, backendHook);
         applyLocal(s, null);
         settings.addListener(next -> controlExecutor.execute(() -> applyLocal(next, null)));
-        listener = new ProxyServer(proxy, boss, workers, options.backlog(), options.multiAccept());
+        listener = new ProxyServer(proxy, workers, workers, options.backlog(), options.multiAccept());
         listener.bind(listenEndpoint);
         if (options.control() != null) {
             control = new ControlServer(interpreter, settings, controlExecutor, transport);
-            control.bind(Endpoint.parse(options.control(), "127.0.0.1"), boss);
+            control.bind(Endpoint.parse(options.control(), "127.0.0.1"), workers);
         }
         if (options.pidFile() != null) {
             Files.writeString(Path.of(options.pidFile()), pid() + "\n");
@@ -338,7 +338,6 @@ public final class Node implements NodeContext {
         }
         if (workers != null) {
             workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-            boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         }
         if (requestLog != null) {
             requestLog.close();
