@@ -103,7 +103,9 @@ public final class Route implements Candidates {
     public void connected(Target t) {
         if (t.slot() >= 0) {
             balancer.chosen(t.slot());
-            if (!t.id().equals(remembered)) { // a returning client needs no write (visit stamped it)
+            // a returning client needs no write (visit stamped it); with roundrobin the table is never read, so
+            // recording would only cost (and, clustered, replicate) a write per connection
+            if (!settings.roundrobin && !t.id().equals(remembered)) {
                 balancer.clients.assign(client, t.id(), balancer.now());
             }
         } else if (t.slot() == Target.EMERGENCY) {
