@@ -22,6 +22,7 @@ import io.jpen.node.proxy.ProxyConnection;
 import io.jpen.node.proxy.ProxyServer;
 import io.jpen.node.proxy.ProxyServices;
 import io.jpen.node.proxy.Transport;
+import io.jpen.node.proxyproto.ProxyHeaderSender;
 import io.jpen.node.select.Balancer;
 import io.jpen.node.spi.NodeContext;
 import io.jpen.node.spi.NodeExtension;
@@ -29,6 +30,9 @@ import io.jpen.node.spi.SharedState;
 import io.jpen.node.stats.RequestLog;
 import io.jpen.node.stats.ServerCounterTable;
 import io.jpen.node.stats.StatusPage;
+import io.jpen.node.tls.TlsContexts;
+import io.jpen.node.udp.UdpHealthCheck;
+import io.jpen.node.udp.UdpServer;
 import io.netty.channel.EventLoopGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,6 +78,10 @@ public final class Node implements NodeContext {
     private EventLoopGroup workers;
     private ProxyServices proxy;
     private ProxyServer listener;
+    /** {@code -U}: the UDP listener instead of {@link #listener}, and its health check. */
+    private UdpServer udp;
+    private UdpHealthCheck udpCheck;
+    private final TlsContexts tls = new TlsContexts();
     private ControlServer control;
     private BackendHook backendHook = BackendHook.NONE;
     private volatile boolean stopping;
@@ -207,13 +215,24 @@ public final class Node implements NodeContext {
         // one worker (no cross-thread hand-off per connection), and is spread over the loops when there are more.
         workers = transport.newGroup(options.workers(), "jpen-io");
         Settings s = settings.current();
+        if (options.udp() && s.tls.enabled()) {
+            throw ConfigException.of("-U", "TLS termination needs TCP (expected: -U without -E/ssl_certificate)");
+        }
+        tls.start(s.tls); // a bad certificate or key stops the start, naming the file
         clients.configure(s.clientsMax, s.trackingSeconds * 1000L);
         Balancer balancer = new Balancer(settings, clients, health, counters, System::currentTimeMillis);
-        proxy = new ProxyServices(balancer, transport, connections, null, backendHook);
+        proxy = new ProxyServices(balancer, transport, connections, null, new ProxyHeaderSender(backendHook), tls);
         applyLocal(s, null);
         settings.addListener(next -> controlExecutor.execute(() -> applyLocal(next, null)));
-        listener = new ProxyServer(proxy, workers, workers, options.backlog(), options.multiAccept());
-        listener.bind(listenEndpoint);
+        if (options.udp()) {
+            udp = new UdpServer(balancer, transport, workers, options.workers());
+            udp.bind(listenEndpoint);
+            udpCheck = new UdpHealthCheck(balancer, transport, workers.next());
+            udpCheck.start();
+        } else {
+            listener = new ProxyServer(proxy, workers, workers, options.backlog(), options.multiAccept());
+            listener.bind(listenEndpoint);
+        }
         if (options.control() != null) {
             control = new ControlServer(interpreter, settings, controlExecutor, transport);
             control.bind(Endpoint.parse(options.control(), "127.0.0.1"), workers);
@@ -234,6 +253,7 @@ public final class Node implements NodeContext {
     private void applyLocal(Settings s, Object ignored) {
         clients.configure(s.clientsMax, s.trackingSeconds * 1000L);
         proxy.limitsChanged();
+        tls.reload(s.tls, false);
         setLogLevel(s.debug);
         String want = s.logFile;
         String have = requestLog == null ? null : requestLog.file().toString();
@@ -261,7 +281,11 @@ public final class Node implements NodeContext {
         }
     }
 
-    /** SIGHUP: re-reads the {@code -F} file (all or nothing) and reopens the request log. */
+    /**
+     * SIGHUP: re-reads the {@code -F} file (all or nothing), reloads the TLS certificates and keys (renewed files
+     * under the same names; a file that cannot be loaded leaves the certificate in force) and reopens the request
+     * log. Open connections are not touched. Returns at once; the work runs on the control executor.
+     */
     public void reload() {
         controlExecutor.execute(() -> {
             if (options.configFile() != null) {
@@ -272,6 +296,7 @@ public final class Node implements NodeContext {
                     log.error("reload rejected, the running configuration stays: {}", e.getMessage());
                 }
             }
+            tls.reload(settings.current().tls, true);
             if (requestLog != null) {
                 requestLog.reopen();
             }
@@ -313,6 +338,12 @@ public final class Node implements NodeContext {
         }
         if (listener != null) {
             listener.close();
+        }
+        if (udpCheck != null) {
+            udpCheck.close();
+        }
+        if (udp != null) {
+            udp.close();
         }
         if (control != null) {
             control.close();
@@ -408,7 +439,9 @@ public final class Node implements NodeContext {
 
     @Override
     public void listen(Endpoint e) throws IOException {
-        if (listener != null) {
+        if (udp != null) {
+            udp.bind(e);
+        } else if (listener != null) {
             listener.bind(e);
         }
         listenEndpoint = e;
@@ -459,6 +492,9 @@ public final class Node implements NodeContext {
 
     @Override
     public boolean listenerHealthy() {
+        if (udp != null) {
+            return udp.isActive() && !stopping;
+        }
         return listener != null && listener.channel() != null && listener.channel().isActive() && !stopping;
     }
 
@@ -470,7 +506,7 @@ public final class Node implements NodeContext {
 
     @Override
     public int openConnections() {
-        return proxy == null ? 0 : proxy.openConnections();
+        return (proxy == null ? 0 : proxy.openConnections()) + (udp == null ? 0 : udp.openFlows());
     }
 
     @Override
@@ -481,7 +517,12 @@ public final class Node implements NodeContext {
 
     /** For tests: the bound listener's actual address. */
     public java.net.SocketAddress boundAddress() {
-        return listener.channel().localAddress();
+        return udp != null ? udp.localAddress() : listener.channel().localAddress();
+    }
+
+    /** The listener's TLS material (tests, status). */
+    public TlsContexts tls() {
+        return tls;
     }
 
     public ProxyServices proxy() {

@@ -9,8 +9,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The in-memory client table: an access-ordered map bounded to {@code capacity} entries, so the least recently
- * seen client is evicted first (exact LRU, where Pen scans for the oldest slot).
+ * The in-memory client table: a map bounded to {@code capacity} entries and kept in the order clients were last
+ * seen, so the least recently seen client is evicted first (exact LRU, where Pen scans for the oldest slot). Only a
+ * visit, or an assignment stamped later than the last visit (a peer saw the client), moves a client to the recent
+ * end; looking it up, counting its bytes or forgetting its server does not.
  *
  * <p>Threading: every method takes the table's monitor for a few map operations (no I/O, no allocation beyond a
  * new entry), which is cheap next to a connect. Expiry is checked on visit, not by a timer.
@@ -32,7 +34,7 @@ public final class LocalClientTable implements ClientTable {
     public LocalClientTable(int capacity, long trackingMillis) {
         this.capacity = Math.max(1, capacity);
         this.trackingMillis = trackingMillis;
-        this.map = new LinkedHashMap<>(Math.min(this.capacity, 1 << 16) * 4 / 3 + 1, 0.75f, true) {
+        this.map = new LinkedHashMap<>(Math.min(this.capacity, 1 << 16) * 4 / 3 + 1, 0.75f, false) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<ClientKey, Entry> eldest) {
                 return size() > LocalClientTable.this.capacity;
@@ -42,10 +44,9 @@ public final class LocalClientTable implements ClientTable {
 
     @Override
     public synchronized ServerId visit(ClientKey client, long nowMillis) {
-        Entry e = map.get(client);
+        Entry e = map.remove(client);
         if (e == null) {
             e = new Entry();
-            map.put(client, e);
         } else if (trackingMillis > 0 && nowMillis - e.lastSeen > trackingMillis) {
             e.server = null;
             e.connects = 0;
@@ -54,6 +55,7 @@ public final class LocalClientTable implements ClientTable {
         }
         e.lastSeen = nowMillis;
         e.connects++;
+        map.put(client, e); // (re)inserted at the recent end
         return e.server;
     }
 
@@ -66,6 +68,8 @@ public final class LocalClientTable implements ClientTable {
             map.put(client, e);
         } else if (nowMillis > e.lastSeen) {
             e.lastSeen = nowMillis;
+            map.remove(client);
+            map.put(client, e);
         }
         e.server = server;
     }
@@ -101,7 +105,6 @@ public final class LocalClientTable implements ClientTable {
     @Override
     public synchronized List<ClientRecord> snapshot() {
         List<ClientRecord> out = new ArrayList<>(map.size());
-        // iterating an access-ordered LinkedHashMap does not reorder it
         for (Map.Entry<ClientKey, Entry> me : map.entrySet()) {
             Entry e = me.getValue();
             out.add(new ClientRecord(me.getKey(), e.server, e.lastSeen, e.connects, e.toClient, e.fromClient));

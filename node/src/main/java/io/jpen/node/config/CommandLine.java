@@ -1,5 +1,7 @@
 package io.jpen.node.config;
 
+import io.jpen.node.tls.TlsConfig;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,7 +34,8 @@ public final class CommandLine {
               -r         ignore the client table (round robin)
               -s         stubborn: never fail over, close the client instead
               -W         weight: least connections relative to weight
-              -H         add X-Forwarded-For to HTTP requests
+              -H         add X-Forwarded-For and X-Forwarded-Proto to every HTTP request (kept if present)
+              -U         UDP: balance datagrams (flows by client address and port)
               -a         ascii instead of hex in traffic dumps
               -d         more verbose logging (repeatable)
               -f         stay in the foreground (jpen always does)
@@ -47,7 +50,28 @@ public final class CommandLine {
               -X         enable the 'exit' control command
               -P         use poll (accepted; jpen always behaves like Pen's -P)
               -u user    accepted only for the user jpen already runs as (use systemd User=)
-              -U, -E/-K/-G/-A/-R/-L/-Z, -j  not supported yet (UDP, TLS, chroot)
+              -E file    TLS termination: PEM certificate chain (TLS 1.3 and 1.2)
+              -K file    PEM private key [in the -E file]
+              -G file    PEM CA certificates for client certificates
+              -A dir     directory of PEM CA certificates
+              -R         require a valid client certificate
+              -L proto   ssl23 (TLS 1.3+1.2) [ssl23], tls1.2, tls1.3
+              -Z         accepted, no effect
+              -j         not supported (chroot)
+
+            data-plane control commands (use -o CMD, the -F file or the control port):
+              http | no http             X-Forwarded-For/-Proto, like -H
+              ssl_sni_path DIR           per-name NAME.crt, NAME.key [NAME.ca] for SNI, as Pen
+              ssl_ciphers A:B | ssl_option no_tlsv1.2|no_tlsv1.3|cipher_server_preference
+              send_proxy v1|v2|off       PROXY protocol header to every backend [off]
+              server N send_proxy v1|v2|off|default   ... to one backend
+              accept_proxy               clients arrive with a PROXY v1/v2 header from another balancer
+              transparent                connect to backends from the client's address (root; deploy/transparent.md)
+              source IP                  connect to backends from this local address
+              udp_idle_timeout N         forget a silent UDP flow after N s [10]
+              udp_check SEC [FALL [RISE]]  active UDP health check [off; 2 2]
+              udp_check_send TEXT / udp_check_expect TEXT   probe and expected reply prefix (escapes \\r \\n \\xHH)
+              idle_timeout N, tcp_fastclose up|down|both|off, pending_max N, tcp_nodelay   as in Pen
 
               --help, --version
               --workers=N        event-loop threads [number of CPUs]
@@ -86,6 +110,7 @@ public final class CommandLine {
         int multiAccept = 100;
         boolean exitEnabled = false;
         boolean foreground = false;
+        boolean udp = false;
         int workers = Runtime.getRuntime().availableProcessors();
         String nodeName = null;
 
@@ -199,9 +224,14 @@ public final class CommandLine {
                         }
                     }
                     case 'i' -> throw new InfoRequested("Windows only\n");
-                    case 'U' -> throw notYet(opt, "UDP balancing");
-                    case 'E', 'K', 'G', 'A', 'L' -> throw notYet(opt, "TLS termination");
-                    case 'R', 'Z' -> throw notYet(opt, "TLS termination");
+                    case 'U' -> udp = true;
+                    case 'E' -> settingOptions.add("ssl_certificate " + path(opt, value));
+                    case 'K' -> settingOptions.add("ssl_key " + path(opt, value));
+                    case 'G' -> settingOptions.add("ssl_ca_file " + path(opt, value));
+                    case 'A' -> settingOptions.add("ssl_ca_dir " + path(opt, value));
+                    case 'R' -> settingOptions.add("ssl_verify_client");
+                    case 'L' -> settingOptions.add("ssl_protocol " + TlsConfig.checkProtocol(value));
+                    case 'Z' -> notices.add("-Z (SSL compatibility mode) has no effect: Java's TLS needs no workarounds");
                     case 'j' -> throw notYet(opt, "chroot");
                     default -> throw ConfigException.of(opt, "unknown option (expected: see jpen --help)");
                 }
@@ -214,12 +244,20 @@ public final class CommandLine {
             throw ConfigException.of("", "no listen address given (expected: jpen [options] [host:]port server...; see jpen --help)");
         }
         return new StartupOptions(listen, servers, List.copyOf(settingOptions), List.copyOf(commands), configFile,
-                control, pidFile, emergency, abuse, debug, backlog, multiAccept, exitEnabled, false, foreground,
+                control, pidFile, emergency, abuse, debug, backlog, multiAccept, exitEnabled, udp, foreground,
                 workers, nodeName, Map.copyOf(ext), List.copyOf(notices));
     }
 
     private static ConfigException notYet(String opt, String what) {
         return ConfigException.of(opt, what + " is not supported yet");
+    }
+
+    /** Options become control commands, which split on spaces. */
+    private static String path(String opt, String value) {
+        if (value.isEmpty() || value.indexOf(' ') >= 0) {
+            throw ConfigException.of(value, opt + " needs a file name without spaces");
+        }
+        return value;
     }
 
     private static int num(String opt, String value, int min) {

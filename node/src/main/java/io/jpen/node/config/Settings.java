@@ -1,10 +1,15 @@
 package io.jpen.node.config;
 
 import io.jpen.node.acl.AccessList;
+import io.jpen.node.proxyproto.ProxyProtocolMode;
+import io.jpen.node.tls.TlsConfig;
+import io.jpen.node.udp.UdpCheck;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The runtime configuration of a node: everything Pen lets an operator change through {@code penctl}.
@@ -54,13 +59,13 @@ public final class Settings {
     public final boolean weight;
     /** {@code prio}: pick the available server with the lowest prio. */
     public final boolean prio;
-    /** {@code -H}, {@code http}: add X-Forwarded-For. */
+    /** {@code -H}, {@code http}: add X-Forwarded-For and X-Forwarded-Proto to every HTTP request (unless present). */
     public final boolean http;
     /** {@code -a}, {@code ascii}: ascii instead of hex in traffic dumps. */
     public final boolean ascii;
     /** {@code tcp_nodelay}. jpen default ON (Pen: off), because Pen's bulk throughput suffers from Nagle. */
     public final boolean tcpNodelay;
-    /** {@code transparent}: connect upstream from the client's address. */
+    /** {@code transparent}: connect upstream from the client's address (IP_TRANSPARENT; see deploy/transparent.md). */
     public final boolean transparent;
     /** {@code keepalive}: SO_KEEPALIVE on upstream sockets. */
     public final boolean keepalive;
@@ -73,6 +78,21 @@ public final class Settings {
     public final String webStatsFile;
     /** {@code source}: fixed local address for upstream connections, or null. */
     public final String source;
+
+    /** TLS termination on the listener ({@code -E} ... and {@code ssl_*}). Default {@link TlsConfig#NONE}: off. */
+    public final TlsConfig tls;
+    /** {@code send_proxy v1|v2|off}: PROXY protocol header to every backend without its own setting. Default off. */
+    public final ProxyProtocolMode sendProxy;
+    /** {@code server N send_proxy v1|v2|off}: per slot, overrides {@link #sendProxy}. Default empty. */
+    public final Map<Integer, ProxyProtocolMode> serverSendProxy;
+    /** {@code accept_proxy}: every client connection starts with a PROXY v1/v2 header from a balancer in front;
+     *  its source address is the client for selection, ACLs, logs and headers. Default off. */
+    public final boolean acceptProxy;
+    /** {@code udp_check}: active health check of UDP backends ({@code -U}). Default off. */
+    public final UdpCheck udpCheck;
+    /** {@code udp_idle_timeout}: seconds after which a silent UDP flow (client address and port) is forgotten.
+     *  Default 10. */
+    public final int udpIdleTimeout;
 
     private Settings(Builder b) {
         servers = List.copyOf(b.servers);
@@ -103,6 +123,12 @@ public final class Settings {
         logFile = b.logFile;
         webStatsFile = b.webStatsFile;
         source = b.source;
+        tls = b.tls;
+        sendProxy = b.sendProxy;
+        serverSendProxy = Map.copyOf(b.serverSendProxy);
+        acceptProxy = b.acceptProxy;
+        udpCheck = b.udpCheck;
+        udpIdleTimeout = b.udpIdleTimeout;
     }
 
     public static Settings defaults() {
@@ -115,6 +141,12 @@ public final class Settings {
 
     public AccessList acl(int n) {
         return acls.get(n);
+    }
+
+    /** The PROXY protocol header to send to server slot {@code slot} (-1/-2: emergency/abuse use the global one). */
+    public ProxyProtocolMode sendProxy(int slot) {
+        ProxyProtocolMode m = serverSendProxy.get(slot);
+        return m != null ? m : sendProxy;
     }
 
     /** Pen's {@code mode} reply. */
@@ -153,6 +185,12 @@ public final class Settings {
         public String logFile;
         public String webStatsFile;
         public String source;
+        public TlsConfig tls = TlsConfig.NONE;
+        public ProxyProtocolMode sendProxy = ProxyProtocolMode.OFF;
+        public final Map<Integer, ProxyProtocolMode> serverSendProxy = new TreeMap<>();
+        public boolean acceptProxy;
+        public UdpCheck udpCheck = UdpCheck.OFF;
+        public int udpIdleTimeout = 10;
 
         public Builder() {
             servers = new ArrayList<>();
@@ -189,6 +227,12 @@ public final class Settings {
             logFile = s.logFile;
             webStatsFile = s.webStatsFile;
             source = s.source;
+            tls = s.tls;
+            sendProxy = s.sendProxy;
+            serverSendProxy.putAll(s.serverSendProxy);
+            acceptProxy = s.acceptProxy;
+            udpCheck = s.udpCheck;
+            udpIdleTimeout = s.udpIdleTimeout;
         }
 
         public List<ServerSpec> servers() {

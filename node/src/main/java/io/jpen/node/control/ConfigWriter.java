@@ -4,6 +4,8 @@ import io.jpen.node.acl.AclEntry;
 import io.jpen.node.config.ServerSpec;
 import io.jpen.node.config.Settings;
 import io.jpen.node.config.StartupOptions;
+import io.jpen.node.tls.TlsConfig;
+import io.jpen.node.udp.UdpCheck;
 
 import java.time.Instant;
 import java.time.ZoneId;
@@ -86,7 +88,44 @@ public final class ConfigWriter {
         if (local && s.source != null) {
             b.append("source ").append(s.source).append('\n');
         }
+        dataPlane(b, s, local);
         return b.toString();
+    }
+
+    /** jpen: PROXY protocol, transparent, UDP flows and checks; TLS files are this node's own ({@code local}). */
+    private static void dataPlane(StringBuilder b, Settings s, boolean local) {
+        flag(b, "transparent", s.transparent);
+        b.append("send_proxy ").append(s.sendProxy.word()).append('\n');
+        s.serverSendProxy.forEach((slot, mode) ->
+                b.append("server ").append(slot).append(" send_proxy ").append(mode.word()).append('\n'));
+        flag(b, "accept_proxy", s.acceptProxy);
+        b.append("udp_idle_timeout ").append(s.udpIdleTimeout).append('\n');
+        UdpCheck c = s.udpCheck;
+        b.append("udp_check ").append(c.intervalSeconds()).append(' ').append(c.fall()).append(' ').append(c.rise()).append('\n');
+        b.append("udp_check_send ").append(UdpCheck.escape(c.probe())).append('\n');
+        b.append("udp_check_expect").append(c.expect().length == 0 ? "" : " " + UdpCheck.escape(c.expect())).append('\n');
+        if (!local) {
+            return;
+        }
+        TlsConfig t = s.tls;
+        if (t.equals(TlsConfig.NONE)) {
+            b.append("no ssl_certificate\n");
+            return;
+        }
+        path(b, "ssl_certificate", t.certificate());
+        path(b, "ssl_key", t.key());
+        path(b, "ssl_ca_file", t.caFile());
+        path(b, "ssl_ca_dir", t.caDir());
+        path(b, "ssl_sni_path", t.sniPath());
+        flag(b, "ssl_verify_client", t.verifyClient());
+        b.append("ssl_protocol ").append(t.protocol()).append('\n');
+        b.append("ssl_ciphers").append(t.ciphers().isEmpty() ? "" : " " + String.join(":", t.ciphers())).append('\n');
+        b.append("no ssl_option\n");
+        t.options().stream().sorted().forEach(o -> b.append("ssl_option ").append(o).append('\n'));
+    }
+
+    private static void path(StringBuilder b, String name, String value) {
+        b.append(value == null ? "no " + name : name + " " + value).append('\n');
     }
 
     private static void flag(StringBuilder b, String name, boolean on) {

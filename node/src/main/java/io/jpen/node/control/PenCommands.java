@@ -133,8 +133,9 @@ final class PenCommands {
         mode(ci, "ascii", (b, v) -> b.ascii = v);
         mode(ci, "tcp_nodelay", (b, v) -> b.tcpNodelay = v);
         mode(ci, "keepalive", (b, v) -> b.keepalive = v);
-        unsupportedMode(ci, "http", "X-Forwarded-For (-H)");
-        unsupportedMode(ci, "transparent", "transparent proxying");
+        mode(ci, "http", (b, v) -> b.http = v);
+        mode(ci, "transparent", (b, v) -> b.transparent = v);
+        DataPlaneCommands.register(ci);
         unsupportedMode(ci, "dummy", "dummy mode");
         unsupportedMode(ci, "peek", "peek (direct server return)");
         unsupportedMode(ci, "abort_on_error", "abort_on_error");
@@ -368,6 +369,7 @@ final class PenCommands {
         int port = s.isEmpty() ? 0 : s.port();
         boolean addressChanged = false;
         Integer blacklist = null;
+        String sendProxy = null;
         for (int i = 2; i < a.size(); i += 2) {
             String key = a.word(i);
             String v = a.require(i + 1, "value for " + key);
@@ -386,7 +388,8 @@ final class PenCommands {
                 case "weight" -> s = s.withWeight(Numbers.parseInt(v, "weight", 0, Integer.MAX_VALUE));
                 case "prio" -> s = s.withPrio(Numbers.parseInt(v, "prio", 0, Integer.MAX_VALUE));
                 case "blacklist" -> blacklist = Numbers.parseInt(v, "blacklist", 0, Integer.MAX_VALUE);
-                default -> throw ConfigException.of(key, "unknown server key (expected: acl|address|port|max|hard|blacklist|weight|prio)");
+                case "send_proxy" -> sendProxy = v; // jpen: PROXY protocol towards this server
+                default -> throw ConfigException.of(key, "unknown server key (expected: acl|address|port|max|hard|blacklist|weight|prio|send_proxy)");
             }
         }
         if (addressChanged) {
@@ -405,6 +408,9 @@ final class PenCommands {
             }
         }
         b.server(n, s);
+        if (sendProxy != null) {
+            DataPlaneCommands.serverSendProxy(b, n, sendProxy);
+        }
         if (blacklist != null) {
             final ServerSpec target = s;
             final int seconds = blacklist;

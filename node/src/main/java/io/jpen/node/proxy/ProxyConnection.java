@@ -16,6 +16,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.unix.UnixChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
@@ -26,6 +27,8 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -49,6 +52,10 @@ public final class ProxyConnection {
 
     private final ProxyServices px;
     private final Channel client;
+    /** The client as balancing, logs, headers and transparent mode see it: the peer, or the PROXY header's source. */
+    private final SocketAddress clientAddress;
+    /** The address the client connected to (the PROXY header's destination when accepted from a balancer). */
+    private final SocketAddress destinationAddress;
     private final ClientKey clientKey;
     private final Route route;
     private final int id;
@@ -63,11 +70,20 @@ public final class ProxyConnection {
     private volatile long toClient;
     private boolean activeSinceCheck;
     private ScheduledFuture<?> idleCheck;
+    /** Client bytes read before the upstream connection exists (with a PROXY header, or the end of a TLS handshake);
+     *  rare, and bounded by one read: the client is not read again until connected. */
+    private List<Object> early;
 
     ProxyConnection(ProxyServices px, Channel client) {
+        this(px, client, client.remoteAddress(), client.localAddress());
+    }
+
+    /** A client whose real addresses came from elsewhere (an accepted PROXY protocol header). */
+    ProxyConnection(ProxyServices px, Channel client, SocketAddress remote, SocketAddress destination) {
         this.px = px;
         this.client = client;
-        SocketAddress remote = client.remoteAddress();
+        this.clientAddress = remote;
+        this.destinationAddress = destination;
         this.clientKey = ClientKey.of(remote);
         int port = remote instanceof InetSocketAddress isa ? isa.getPort() : 0;
         this.route = px.balancer.route(clientKey, port);
@@ -81,6 +97,30 @@ public final class ProxyConnection {
 
     public ClientKey clientKey() {
         return clientKey;
+    }
+
+    /** The client's address and port (from the PROXY header when {@code accept_proxy} is on). */
+    public SocketAddress clientAddress() {
+        return clientAddress;
+    }
+
+    /** The address and port the client connected to. */
+    public SocketAddress destinationAddress() {
+        return destinationAddress;
+    }
+
+    /** The settings snapshot this connection uses from start to end. */
+    public Settings settings() {
+        return route.settings();
+    }
+
+    /** The two sockets (tests: socket options); the server's is null until connected. */
+    Channel clientChannel() {
+        return client;
+    }
+
+    Channel serverChannel() {
+        return server;
     }
 
     /** The server slot in use (-1 emergency, -2 abuse), or -3 while none is connected. */
@@ -175,13 +215,26 @@ public final class ProxyConnection {
         }
         px.gate.connectStarted();
         SocketAddress to = Transport.address(e);
-        ChannelFuture f;
-        if (s.source != null && !e.isUnix()) {
-            f = b.connect(to, new InetSocketAddress(s.source, 0));
-        } else {
-            f = b.connect(to);
-        }
+        SocketAddress from = e.isUnix() ? null : localAddressFor(s, e, b);
+        ChannelFuture f = from != null ? b.connect(to, from) : b.connect(to);
         f.addListener((ChannelFutureListener) this::connectDone);
+    }
+
+    /**
+     * The upstream socket's local address: the client's own address with {@code transparent} (IP_TRANSPARENT lets a
+     * socket bind a foreign address; the backend's replies must be routed back through this host), else the
+     * {@code source} address, else the kernel's choice (null).
+     */
+    private SocketAddress localAddressFor(Settings s, Endpoint e, Bootstrap b) {
+        if (s.transparent && clientAddress instanceof InetSocketAddress ca && px.transport.isEpoll()
+                && ca.getAddress().getClass() == e.inet().getAddress().getClass()) {
+            b.option(EpollChannelOption.IP_TRANSPARENT, true);
+            return new InetSocketAddress(ca.getAddress(), 0);
+        }
+        if (s.source != null) {
+            return new InetSocketAddress(s.source, 0);
+        }
+        return null;
     }
 
     private void connectDone(ChannelFuture f) {
@@ -199,8 +252,18 @@ public final class ProxyConnection {
             }
             log.debug("connection {}: client {} -> server {} ({})", id, clientKey, t.slot(), t.id());
             px.backendHook.connected(client, server, this);
+            if (early != null) {
+                for (Object m : early) {
+                    server.write(m, server.voidPromise());
+                }
+                early = null;
+                server.flush();
+            }
+            if (clientEof) {
+                halfClose(server); // the client finished before the server was there
+            }
             server.config().setAutoRead(true);
-            client.config().setAutoRead(true);
+            resumeReading(client);
             return;
         }
         Throwable cause = f.cause();
@@ -236,6 +299,13 @@ public final class ProxyConnection {
                 target.counters().addReceived(n);
             }
         }
+        if (to == null && upstream && !finished) {
+            if (early == null) {
+                early = new ArrayList<>(2);
+            }
+            early.add(msg);
+            return;
+        }
         if (to == null || !to.isActive()) {
             ReferenceCountUtil.release(msg);
             return;
@@ -259,7 +329,24 @@ public final class ProxyConnection {
             flushAndClose(server);
             return;
         }
-        Channel to = fromClientSide ? server : client;
+        halfClose(fromClientSide ? server : client);
+    }
+
+    /**
+     * Reads from {@code c} again, unless its input has ended: nothing is left to read then, and with Netty 4.2.18's
+     * epoll a channel that had no interest left (auto-read off, EOF seen) is no longer in the epoll set, so asking
+     * to read would fail with ENOENT and abort the connection (a client that sends its request and shuts down its
+     * output before the server is connected).
+     */
+    private static void resumeReading(Channel c) {
+        if (c instanceof DuplexChannel d && d.isInputShutdown()) {
+            return;
+        }
+        c.config().setAutoRead(true);
+    }
+
+    /** Shuts down {@code to}'s output once everything written to it before has gone out. */
+    private static void halfClose(Channel to) {
         if (to != null && to.isActive()) {
             to.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
                 if (f.channel() instanceof DuplexChannel d && f.channel().isActive()) {
@@ -309,6 +396,10 @@ public final class ProxyConnection {
             return; // a connect in flight finishes the connection when it completes
         }
         finished = true;
+        if (early != null) {
+            early.forEach(ReferenceCountUtil::release);
+            early = null;
+        }
         if (idleCheck != null) {
             idleCheck.cancel(false);
         }
@@ -342,7 +433,7 @@ public final class ProxyConnection {
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext ctx) {
             if (client.isWritable() && server != null) {
-                server.config().setAutoRead(true);
+                resumeReading(server);
             }
         }
 
@@ -380,7 +471,7 @@ public final class ProxyConnection {
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext ctx) {
             if (ctx.channel().isWritable()) {
-                client.config().setAutoRead(true);
+                resumeReading(client);
             }
         }
 

@@ -1,6 +1,11 @@
 package io.jpen.node.proxy;
 
 import io.jpen.node.config.Endpoint;
+import io.jpen.node.config.Settings;
+import io.jpen.node.http.ForwardedHeaders;
+import io.jpen.node.proxyproto.ProxyHeaderReceiver;
+import io.jpen.node.tls.HandshakeGate;
+import io.jpen.node.tls.TlsSnapshot;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -8,19 +13,24 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.SocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
  * The TCP (or Unix-socket) listener: accepts clients and hands each to a {@link ProxyConnection}. Accepted
- * channels start with auto-read off, so nothing is read before the upstream connection exists.
+ * channels start with auto-read off, so nothing is read before the upstream connection exists (except a PROXY
+ * header with {@code accept_proxy}). Each client's pipeline is assembled here, in {@link #attach}.
  */
 public final class ProxyServer {
     private static final Logger log = LoggerFactory.getLogger("jpen.listener");
@@ -61,8 +71,16 @@ public final class ProxyServer {
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ProxyConnection c = new ProxyConnection(px, ch);
-                        ch.pipeline().addLast("relay", c.clientHandler());
+                        Settings s = px.balancer.settingsNow();
+                        if (ch instanceof SocketChannel) {
+                            ch.config().setOption(ChannelOption.TCP_NODELAY, s.tcpNodelay); // as changed at run time
+                        }
+                        if (s.acceptProxy) {
+                            ch.pipeline().addLast("proxy-protocol-in", new HAProxyMessageDecoder());
+                            ch.pipeline().addLast("proxy-header", new ProxyHeaderReceiver((from, to) -> attach(ch, from, to, true)));
+                        } else {
+                            attach(ch, ch.remoteAddress(), ch.localAddress(), false);
+                        }
                     }
                 });
         if (!e.isUnix()) {
@@ -88,6 +106,30 @@ public final class ProxyServer {
             old.close().syncUninterruptibly();
         }
         log.info("listening on {} ({})", e.spec(), px.transport.name());
+    }
+
+    /**
+     * The client's pipeline once its address is known (at accept, or after an accepted PROXY header):
+     * {@code tls} (termination, SNI) → {@code tls-handshake} → {@code http-forwarded} (X-Forwarded-For/-Proto) →
+     * {@code relay}.
+     *
+     * @param late the channel is already active: start selection now instead of on channelActive
+     */
+    private void attach(Channel ch, SocketAddress from, SocketAddress to, boolean late) {
+        ProxyConnection c = new ProxyConnection(px, ch, from, to);
+        ChannelPipeline p = ch.pipeline();
+        TlsSnapshot tls = px.tls.current();
+        if (tls != null) {
+            p.addLast("tls", tls.newHandler(ch.alloc()));
+            p.addLast("tls-handshake", new HandshakeGate(c::start)); // selection waits for a successful handshake
+        }
+        if (c.settings().http) {
+            p.addLast("http-forwarded", new ForwardedHeaders(c.clientKey().isUnix() ? null : c.clientKey().toString(), tls != null));
+        }
+        p.addLast("relay", c.clientHandler());
+        if (late && tls == null) {
+            c.start();
+        }
     }
 
     public Endpoint endpoint() {

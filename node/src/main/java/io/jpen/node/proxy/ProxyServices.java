@@ -2,10 +2,11 @@ package io.jpen.node.proxy;
 
 import io.jpen.node.select.Balancer;
 import io.jpen.node.stats.RequestLog;
+import io.jpen.node.tls.TlsContexts;
 
 /**
  * What every proxied connection of a node shares: the balancer, the transport, the registry of open
- * connections, the accept gate and the request log. One instance per node; all members are thread-safe.
+ * connections, the accept gate, the request log and the TLS material. One instance per node; all members are thread-safe.
  */
 public final class ProxyServices {
     final Balancer balancer;
@@ -14,9 +15,17 @@ public final class ProxyServices {
     final AcceptGate gate;
     volatile RequestLog requestLog;
     final BackendHook backendHook;
+    final TlsContexts tls;
 
     public ProxyServices(Balancer balancer, Transport transport, ConnectionRegistry registry, RequestLog requestLog,
                          BackendHook backendHook) {
+        this(balancer, transport, registry, requestLog, backendHook, new TlsContexts());
+    }
+
+    /** @param tls the listener's TLS material (TLS off while it holds none) */
+    public ProxyServices(Balancer balancer, Transport transport, ConnectionRegistry registry, RequestLog requestLog,
+                         BackendHook backendHook, TlsContexts tls) {
+        this.tls = tls;
         this.balancer = balancer;
         this.transport = transport;
         this.registry = registry;

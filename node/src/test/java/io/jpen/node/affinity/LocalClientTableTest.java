@@ -38,6 +38,31 @@ class LocalClientTableTest {
     }
 
     @Test
+    void lookingUpCountingBytesAndForgettingDoNotChangeTheEvictionOrder() {
+        LocalClientTable t = new LocalClientTable(2, 0);
+        t.visit(c(1), 1);
+        t.assign(c(1), A, 1);
+        t.visit(c(2), 2);
+        t.assign(c(2), B, 2);
+        t.peek(c(1));
+        t.addTraffic(c(1), 10, 10);
+        t.assign(c(1), A, 1); // stamped before its last visit: not a newer sighting
+        t.visit(c(3), 3);
+        assertThat(t.snapshot()).extracting(r -> r.client().toString()).containsExactly("127.0.0.2", "127.0.0.3");
+    }
+
+    @Test
+    void anAssignmentStampedLaterThanTheLastVisitCountsAsASighting() {
+        LocalClientTable t = new LocalClientTable(2, 0);
+        t.visit(c(1), 1);
+        t.visit(c(2), 2);
+        t.assign(c(1), A, 5); // e.g. another node saw client 1 at 5
+        t.visit(c(3), 6);
+        assertThat(t.peek(c(1))).isEqualTo(A);
+        assertThat(t.peek(c(2))).isNull();
+    }
+
+    @Test
     void anEntryOlderThanTheTrackingTimeIsForgotten() {
         LocalClientTable t = new LocalClientTable(10, 5000);
         t.visit(c(1), 0);

@@ -52,6 +52,18 @@ class CommandLineTest {
     }
 
     @Test
+    void udpAndTlsOptionsBecomeSettings() {
+        StartupOptions o = parse("-U", "-E", "/etc/c.pem", "-K", "/etc/k.pem", "-G", "/etc/ca.pem", "-A", "/etc/cas", "-R",
+                "-L", "tls1.3", "-Z", "80");
+        assertThat(o.udp()).isTrue();
+        assertThat(o.settingOptions()).containsExactly("ssl_certificate /etc/c.pem", "ssl_key /etc/k.pem",
+                "ssl_ca_file /etc/ca.pem", "ssl_ca_dir /etc/cas", "ssl_verify_client", "ssl_protocol tls1.3");
+        assertThat(o.notices()).anyMatch(n -> n.startsWith("-Z"));
+        assertThatThrownBy(() -> parse("-L", "tls1", "80")).hasMessageContaining("tls1").hasMessageContaining("insecure");
+        assertThatThrownBy(() -> parse("-E", "/my certs/c.pem", "80")).hasMessageContaining("-E").hasMessageContaining("spaces");
+    }
+
+    @Test
     void helpIsInformationNotAnError() {
         assertThatThrownBy(() -> parse("--help")).isInstanceOf(CommandLine.InfoRequested.class).hasMessageContaining("usage:");
     }
