@@ -67,7 +67,7 @@ public final class Settings {
     public final boolean tcpNodelay;
     /** {@code transparent}: connect upstream from the client's address (IP_TRANSPARENT; see deploy/transparent.md). */
     public final boolean transparent;
-    /** {@code keepalive}: SO_KEEPALIVE on upstream sockets. */
+    /** {@code keepalive}: SO_KEEPALIVE on client and upstream sockets (off: idle peers are found by idle_timeout). */
     public final boolean keepalive;
     /** {@code tcp_fastclose}. Default off. */
     public final TcpFastclose tcpFastclose;

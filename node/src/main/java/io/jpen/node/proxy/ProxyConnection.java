@@ -211,7 +211,13 @@ public final class ProxyConnection {
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, ProxyServer.WATER_MARK)
                 .handler(new ServerSide());
         if (!e.isUnix()) {
-            b.option(ChannelOption.TCP_NODELAY, s.tcpNodelay).option(ChannelOption.SO_KEEPALIVE, s.keepalive);
+            // only what differs from the socket's defaults (Netty turns TCP_NODELAY on): each option is a syscall
+            if (!s.tcpNodelay) {
+                b.option(ChannelOption.TCP_NODELAY, false);
+            }
+            if (s.keepalive) {
+                b.option(ChannelOption.SO_KEEPALIVE, true);
+            }
         }
         px.gate.connectStarted();
         SocketAddress to = Transport.address(e);
@@ -339,7 +345,7 @@ public final class ProxyConnection {
      * output before the server is connected).
      */
     private static void resumeReading(Channel c) {
-        if (c instanceof DuplexChannel d && d.isInputShutdown()) {
+        if (!c.isActive() || c instanceof DuplexChannel d && d.isInputShutdown()) {
             return;
         }
         c.config().setAutoRead(true);

@@ -73,7 +73,14 @@ public final class ProxyServer {
                     protected void initChannel(Channel ch) {
                         Settings s = px.balancer.settingsNow();
                         if (ch instanceof SocketChannel) {
-                            ch.config().setOption(ChannelOption.TCP_NODELAY, s.tcpNodelay); // as changed at run time
+                            // as changed at run time; only what differs from the defaults (TCP_NODELAY on,
+                            // SO_KEEPALIVE off), since each option is a syscall per connection
+                            if (!s.tcpNodelay) {
+                                ch.config().setOption(ChannelOption.TCP_NODELAY, false);
+                            }
+                            if (s.keepalive) {
+                                ch.config().setOption(ChannelOption.SO_KEEPALIVE, true);
+                            }
                         }
                         if (s.acceptProxy) {
                             ch.pipeline().addLast("proxy-protocol-in", new HAProxyMessageDecoder());
@@ -84,9 +91,7 @@ public final class ProxyServer {
                     }
                 });
         if (!e.isUnix()) {
-            b.option(ChannelOption.SO_REUSEADDR, true)
-                    .childOption(ChannelOption.TCP_NODELAY, px.balancer.settingsNow().tcpNodelay)
-                    .childOption(ChannelOption.SO_KEEPALIVE, true);
+            b.option(ChannelOption.SO_REUSEADDR, true);
             if (px.transport.isEpoll()) {
                 // bind a VIP before it arrives (keepalived-style pairs); harmless elsewhere
                 b.option(EpollChannelOption.IP_FREEBIND, true);
