@@ -62,7 +62,9 @@ public final class Node implements NodeContext {
     private static final Logger log = LoggerFactory.getLogger("jpen.node");
 
     private final StartupOptions options;
-    private final String nodeName;
+    private volatile String nodeName;
+    /** The control port: {@code -C}, or {@code control SPEC} in the -F file. */
+    private volatile String controlSpec;
     private final CommandInterpreter interpreter;
     private final ServerCounterTable counters = new ServerCounterTable();
     private final ConnectionRegistry connections = new ConnectionRegistry();
@@ -90,6 +92,7 @@ public final class Node implements NodeContext {
     private Node(StartupOptions options) {
         this.options = options;
         this.nodeName = options.nodeName() != null ? options.nodeName() : defaultName();
+        this.controlSpec = options.control();
         Settings.Builder initial = new Settings.Builder();
         initial.debug = options.debug();
         this.settings = new LocalSettingsStore(initial.build());
@@ -233,9 +236,9 @@ public final class Node implements NodeContext {
             listener = new ProxyServer(proxy, workers, workers, options.backlog(), options.multiAccept());
             listener.bind(listenEndpoint);
         }
-        if (options.control() != null) {
+        if (controlSpec != null) {
             control = new ControlServer(interpreter, settings, controlExecutor, transport);
-            control.bind(Endpoint.parse(options.control(), "127.0.0.1"), workers);
+            control.bind(Endpoint.parse(controlSpec, "127.0.0.1"), workers);
         }
         if (options.pidFile() != null) {
             Files.writeString(Path.of(options.pidFile()), pid() + "\n");
@@ -439,6 +442,10 @@ public final class Node implements NodeContext {
 
     @Override
     public void listen(Endpoint e) throws IOException {
+        Endpoint current = listenEndpoint;
+        if (started && current != null && current.spec().equals(e.spec())) {
+            return; // a reloaded -F file repeats its 'listen': already bound there
+        }
         if (udp != null) {
             udp.bind(e);
         } else if (listener != null) {
@@ -449,7 +456,33 @@ public final class Node implements NodeContext {
 
     @Override
     public String controlSpec() {
-        return options.control() == null ? "" : options.control();
+        return controlSpec == null ? "" : controlSpec;
+    }
+
+    @Override
+    public void configureAtStart(String key, String value) {
+        if (started) {
+            String now = "control".equals(key) ? controlSpec : nodeName;
+            if (Objects.equals(now, value) || "control".equals(key) && options.control() != null
+                    || "node_name".equals(key) && options.nodeName() != null) {
+                return; // a reloaded -F file repeats it, or the command line overrides it anyway
+            }
+            throw ConfigException.of(value, key + " is set at start only (restart to change it)");
+        }
+        switch (key) {
+            case "control" -> {
+                Endpoint.parse(value, "127.0.0.1"); // validate now, naming the token
+                if (options.control() == null) { // the command line wins over the file
+                    controlSpec = value;
+                }
+            }
+            case "node_name" -> {
+                if (options.nodeName() == null) {
+                    nodeName = value;
+                }
+            }
+            default -> throw new IllegalArgumentException(key);
+        }
     }
 
     @Override

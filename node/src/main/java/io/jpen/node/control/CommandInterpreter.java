@@ -11,9 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Pen's control language: one parser for the control port, {@code -o}/{@code -O}, {@code -F} files and
@@ -27,7 +27,9 @@ import java.util.Map;
  * <p>Unlike Pen, a malformed argument gets an error reply ({@code error: ...}) rather than being read as 0 or
  * crashing the process.
  *
- * <p>Threading: used from the control executor only.
+ * <p>Threading: control commands run on the control executor; the cluster module applies peers' settings scripts
+ * from its own thread. Each run has its own {@link Exec}; the command tables are concurrent maps, and settings are
+ * changed only through the (atomic) settings store.
  */
 public final class CommandInterpreter {
     private static final Logger log = LoggerFactory.getLogger("jpen.control");
@@ -42,9 +44,10 @@ public final class CommandInterpreter {
     }
 
     private final NodeControl node;
-    private final Map<String, Command> reads = new HashMap<>();
-    private final Map<String, Command> edits = new HashMap<>();
-    private final Map<String, Command> prefixes = new HashMap<>();
+    // concurrent: extensions register commands after the control port is already serving
+    private final Map<String, Command> reads = new ConcurrentHashMap<>();
+    private final Map<String, Command> edits = new ConcurrentHashMap<>();
+    private final Map<String, Command> prefixes = new ConcurrentHashMap<>();
 
     public CommandInterpreter(NodeControl node) {
         this.node = node;

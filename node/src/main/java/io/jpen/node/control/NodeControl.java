@@ -38,6 +38,14 @@ public interface NodeControl {
 
     long pid();
 
+    /**
+     * Start-up settings that Pen only takes on its command line but that a jpen -F file may hold too:
+     * {@code control SPEC} and {@code node_name NAME}. The command line wins over the file.
+     *
+     * @throws io.jpen.node.config.ConfigException once the node has started, or for a bad value
+     */
+    void configureAtStart(String key, String value);
+
     /** Writes the {@code -w} page and returns its text, or null if no file is configured. */
     String writeStatusPage() throws IOException;
 

@@ -57,7 +57,24 @@ final class PenCommands {
             }
         });
         ci.registerRead("pid", (a, e) -> e.reply().line(Long.toString(node.pid())));
-        ci.registerRead("control", (a, e) -> e.reply().line(node.controlSpec()));
+        ci.registerRead("control", (a, e) -> {
+            if (a.has(1)) {
+                if (e.origin() == Origin.CONTROL) {
+                    throw ConfigException.of(a.word(1), "the control port is set at start (-C, or 'control' in the -F file)");
+                }
+                node.configureAtStart("control", a.word(1));
+            }
+            e.reply().line(node.controlSpec());
+        });
+        ci.registerRead("node_name", (a, e) -> {
+            if (a.has(1)) {
+                if (e.origin() == Origin.CONTROL) {
+                    throw ConfigException.of(a.word(1), "the node name is set at start (--node-name, or 'node_name' in the -F file)");
+                }
+                node.configureAtStart("node_name", a.word(1));
+            }
+            e.reply().line(node.nodeName());
+        });
         ci.registerRead("listen", (a, e) -> {
             if (a.has(1)) {
                 Endpoint ep = Endpoint.parse(a.word(1), "0.0.0.0");

@@ -211,6 +211,26 @@ class ControlPortTest {
     }
 
     @Test
+    void aConfigFileAloneCanSetListenControlAndNodeNameAndStillReload(@TempDir Path dir) throws Exception {
+        int listen = FreePorts.loopback();
+        int ctl = FreePorts.loopback();
+        Path file = dir.resolve("node.cfg");
+        String base = "listen 127.0.0.1:" + listen + "\ncontrol 127.0.0.1:" + ctl + "\nnode_name alpha\n"
+                + "server 0 address 127.0.0.1 port " + a.port() + "\n";
+        Files.writeString(file, base + "blacklist 5\n");
+        node.close();
+        node = InJvmNode.start("-F", file.toString());
+        assertThat(raw(ctl, "node_name\n".getBytes())).isEqualTo("alpha\n");
+        assertThat(raw(ctl, "control\n".getBytes())).isEqualTo("127.0.0.1:" + ctl + "\n");
+        assertThat(whoAnswers("127.0.0.2", new InetSocketAddress("127.0.0.1", listen))).isEqualTo("A");
+        // SIGHUP re-runs the file: its 'listen' names the address already bound, which must not fail the reload
+        Files.writeString(file, base + "blacklist 6\n");
+        node.node().reload();
+        await().atMost(Duration.ofSeconds(5)).until(() -> raw(ctl, "blacklist\n".getBytes()).equals("6\n"));
+        assertThat(raw(ctl, "control 127.0.0.1:1\n".getBytes())).startsWith("error: ");
+    }
+
+    @Test
     void includeRunsAnotherFileAtomically(@TempDir Path dir) throws Exception {
         Path inc = dir.resolve("inc.cfg");
         Files.writeString(inc, "blacklist 7\ntracking 9\n");
