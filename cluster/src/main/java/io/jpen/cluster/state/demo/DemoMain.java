@@ -76,8 +76,8 @@ public final class DemoMain {
     }
 
     private static List<String> command(Path launcher, Path examples, int n) {
-        return List.of(launcher.toString(), "--node-name=node" + n, "-C", "127.0.0.1" + n + ":8888", "-F",
-                examples.resolve("node" + n + ".conf").toString());
+        // the example file sets listener, control port and node name: exactly what an operator types
+        return List.of(launcher.toString(), "-F", examples.resolve("node" + n + ".conf").toString());
     }
 
     /** Waits until node {@code n}'s {@code cluster} reply contains {@code text}. */
