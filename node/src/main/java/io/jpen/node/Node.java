@@ -196,7 +196,13 @@ public final class Node implements NodeContext {
         if (e.origin() == Origin.CONTROL) {
             throw ConfigException.of(a.word(0), "can only be set at start (in the -F file or as a --option)");
         }
-        String value = a.require(1, "value (expected: " + a.word(0) + " VALUE)");
+        a.require(1, "value (expected: " + a.word(0) + " VALUE)");
+        // the rest of the line: a script with its arguments (vip_check_script /path/check --fast) is one value
+        StringBuilder v = new StringBuilder(a.word(1));
+        for (int i = 2; i < a.size(); i++) {
+            v.append(' ').append(a.word(i));
+        }
+        String value = v.toString();
         if (!started) {
             fileExtensionOptions.put(a.word(0), value);
         } else if (!Objects.equals(value, fileExtensionOptions.get(a.word(0)))) {

@@ -1,0 +1,146 @@
+package io.jpen.cluster.leader;
+
+import io.jpen.cluster.leader.election.Candidate;
+import io.jpen.cluster.leader.election.Election;
+import io.jpen.cluster.leader.group.Assignment;
+import io.jpen.cluster.leader.group.MemberStatus;
+import org.jgroups.Address;
+import org.jgroups.View;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The coordinator's bookkeeping around {@link Election}: turns statuses into candidates, remembers since when each
+ * member is eligible (preempt delays), numbers the decisions, and raises the ARP generation after a merge. Every
+ * member keeps one, so whoever becomes coordinator continues with the same knowledge. Leader thread only.
+ */
+final class Coordinator {
+    /** How long after a view change missing statuses may hold up a decision. */
+    static final long STATUS_WAIT_MILLIS = 250;
+
+    private final Map<Address, Long> eligibleSince = new HashMap<>();
+    private int seq;
+    private long garpGen;
+    private long mergeGen;
+    private long seqView = -1;
+
+    /** A member's status arrived (or this member's own changed). */
+    void status(Address member, MemberStatus s, long now) {
+        if (s.eligible() && !s.leaving() && !s.witness()) {
+            eligibleSince.putIfAbsent(member, now);
+        } else {
+            eligibleSince.remove(member);
+        }
+    }
+
+    void view(View v, Assignment last) {
+        eligibleSince.keySet().retainAll(v.getMembers());
+        if (last != null) {
+            garpGen = Math.max(garpGen, last.garpGen());
+        }
+    }
+
+    /**
+     * After a merge every holder announces itself again (see {@link Assignment#garpGen()}), but only once every
+     * member has reported: a holder about to lose its VIP to the other half must not announce it first.
+     */
+    void merged(View v) {
+        mergeGen = v.getViewId().getId();
+    }
+
+    /**
+     * Decides for the current view.
+     *
+     * @param statuses     the known statuses (of view members)
+     * @param previous     the last decision seen (any view), for incumbency of members that have not reported yet
+     * @param quorum       required members, 0 for none
+     * @param installedAt  when the view was installed (epoch millis)
+     * @return the new assignment (null if nothing changed) and when to decide again
+     */
+    Outcome decide(View view, Map<Address, MemberStatus> statuses, Assignment previous, int quorum,
+                   long installedAt, long now, java.util.function.ToLongBiFunction<Address, String> safeTakeoverAt) {
+        List<Address> mbrs = view.getMembers();
+        List<Candidate<Address>> candidates = new ArrayList<>();
+        Set<String> vips = new HashSet<>();
+        for (int i = 0; i < mbrs.size(); i++) {
+            Address a = mbrs.get(i);
+            MemberStatus s = statuses.get(a);
+            if (s == null) {
+                continue;
+            }
+            Map<String, Integer> prio = new HashMap<>();
+            Map<String, Long> holding = new HashMap<>();
+            Set<String> faulted = new HashSet<>();
+            for (MemberStatus.VipClaim c : s.vips()) {
+                vips.add(c.name());
+                prio.put(c.name(), c.priority());
+                if (c.holding()) {
+                    holding.put(c.name(), c.since());
+                }
+                if (c.faulted()) {
+                    faulted.add(c.name());
+                }
+            }
+            long since = eligibleSince.getOrDefault(a, Long.MAX_VALUE);
+            long preemptAt = s.preempt() && since != Long.MAX_VALUE ? since + s.preemptDelayMillis() : Long.MAX_VALUE;
+            candidates.add(new Candidate<>(a, i, s.eligible(), s.witness(), s.leaving(), preemptAt, prio, holding, faulted));
+        }
+        boolean complete = candidates.size() == mbrs.size();
+        boolean waiting = !complete && now < installedAt + STATUS_WAIT_MILLIS;
+        if (waiting) {
+            // decide nothing with half the facts (after a merge a holder's status may not be here yet): members keep
+            // what they do until everyone has reported, or the wait is over
+            return new Outcome(null, installedAt + STATUS_WAIT_MILLIS);
+        }
+        Map<String, Address> pending = new HashMap<>();
+        if (previous != null) {
+            for (Map.Entry<String, Address> e : previous.holders().entrySet()) {
+                if (mbrs.contains(e.getValue())) {
+                    pending.put(e.getKey(), e.getValue());
+                }
+            }
+        }
+        boolean quorumMet = quorum == 0 || mbrs.size() >= quorum;
+        Election.Result<Address> r = Election.decide(candidates, vips, pending, quorumMet, complete, now);
+        long recheck = r.recheckAt();
+        if (mergeGen != 0) {
+            garpGen = Math.max(garpGen, mergeGen);
+            mergeGen = 0;
+        }
+        Map<String, Address> holders = new HashMap<>(r.holders());
+        if (previous != null) {
+            for (Map.Entry<String, Address> e : previous.holders().entrySet()) {
+                Address gone = e.getValue();
+                if (mbrs.contains(gone) || !holders.containsKey(e.getKey())) {
+                    continue;
+                }
+                long at = safeTakeoverAt.applyAsLong(gone, e.getKey());
+                if (at > now) {
+                    holders.remove(e.getKey()); // undecided until the vanished holder has surely let go
+                    recheck = Math.min(recheck, at);
+                }
+            }
+        }
+        long viewId = view.getViewId().getId();
+        Assignment next = new Assignment(viewId, 0, garpGen, holders, r.unheld());
+        if (previous != null && previous.viewId() == viewId && previous.garpGen() == garpGen
+                && next.sameDecision(previous)) {
+            return new Outcome(null, recheck);
+        }
+        if (seqView != viewId) {
+            seqView = viewId;
+            seq = 0;
+        }
+        seq++;
+        return new Outcome(new Assignment(viewId, seq, garpGen, holders, r.unheld()), recheck);
+    }
+
+    /** A decision to send (or null) and when to decide again ({@code Long.MAX_VALUE}: only on events). */
+    record Outcome(Assignment assignment, long recheckAt) {
+    }
+}

@@ -1,0 +1,43 @@
+package io.jpen.cluster.leader.group;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What a member tells the others about itself: sent to all on every change and after every view change. The
+ * coordinator elects from these; members also read each other's {@code holding} facts (make-before-break on a planned
+ * move, the settling ARP after a split). Immutable.
+ *
+ * @param node     the node name, for logs and commands
+ * @param witness  only votes, never holds
+ * @param eligible healthy (not FAULT) and not stopping
+ * @param leaving  handing over (maintenance): chosen only when nobody else can hold
+ * @param preempt  may take a VIP from a lower-priority holder, once eligible for {@code preemptDelayMillis}
+ * @param vips     the VIPs it is configured for, with its priority and what it actually holds
+ */
+public record MemberStatus(String node, boolean witness, boolean eligible, boolean leaving, boolean preempt,
+                           long preemptDelayMillis, List<VipClaim> vips) {
+
+    public MemberStatus {
+        vips = List.copyOf(vips);
+    }
+
+    /**
+     * One VIP as a member sees it.
+     *
+     * @param holding the address is up on this member (vip-up succeeded, vip-down not yet run)
+     * @param since   when it became holder (epoch millis), 0 when not holding: after a split healed, the holder
+     *                whose gratuitous ARP came last is the one clients use
+     * @param faulted its last vip-up failed (held down for vip_fault_holddown)
+     */
+    public record VipClaim(String name, String cidr, int priority, boolean holding, long since, boolean faulted) {
+    }
+
+    public Optional<VipClaim> claim(String vip) {
+        return vips.stream().filter(c -> c.name().equals(vip)).findFirst();
+    }
+
+    public boolean holds(String vip) {
+        return claim(vip).map(VipClaim::holding).orElse(false);
+    }
+}
