@@ -48,6 +48,13 @@ import java.util.function.Supplier;
 final class PeerApplier implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("jpen.cluster");
     private static final int CAPACITY = 1 << 17;
+    /**
+     * A peer's blacklisting seen by this node more than this long after it happened is not applied. A connect
+     * failure observed by a node that was cut off (its own link down, a partition) reaches the others only after
+     * the heal, late, and says more about that node's network than about the backend; applying it would make every
+     * node avoid healthy backends for the blacklist time. Operators' blacklistings (control) always apply.
+     */
+    static final long STALE_REPORT_MILLIS = 5_000;
 
     private sealed interface Event {
     }
@@ -267,9 +274,21 @@ final class PeerApplier implements AutoCloseable {
         if (entry.origin().equals(origin) && health.status(id) >= entry.status()) {
             return; // our own, and we have moved on since
         }
+        if (!entry.origin().equals(origin) && isStaleObservation(entry, System.currentTimeMillis())) {
+            log.info("cluster[{}]: server {}: ignored a late blacklisting by {} ({} s old: it was cut off then)", label,
+                    server, entry.origin(), (System.currentTimeMillis() - entry.status()) / 1000);
+            stats.applied.increment();
+            return;
+        }
         health.setStatus(id, entry.status(), entry.origin().equals(origin) ? entry.reason()
                 : "by " + entry.origin() + ": " + entry.reason());
         stats.applied.increment();
+    }
+
+    /** A connect failure or timeout (not an operator's command) that happened long before we learn of it. */
+    static boolean isStaleObservation(HealthEntry entry, long nowMillis) {
+        return entry.status() != 0 && !entry.reason().startsWith("control")
+                && nowMillis - entry.status() > STALE_REPORT_MILLIS;
     }
 
     private void applySettings(String value) {
