@@ -543,6 +543,24 @@ public final class Node implements NodeContext {
         return e == null || e.isUnix() ? 0 : e.inet().getPort();
     }
 
+    private final Map<String, java.util.function.BooleanSupplier> readiness = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public void addReadinessCheck(String name, java.util.function.BooleanSupplier ready) {
+        readiness.put(name, ready);
+    }
+
+    @Override
+    public List<String> notReady() {
+        List<String> missing = new ArrayList<>();
+        readiness.forEach((name, check) -> {
+            if (!check.getAsBoolean()) {
+                missing.add(name);
+            }
+        });
+        return missing;
+    }
+
     @Override
     public int openConnections() {
         return (proxy == null ? 0 : proxy.openConnections()) + (udp == null ? 0 : udp.openFlows());

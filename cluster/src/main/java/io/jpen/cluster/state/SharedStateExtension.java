@@ -70,6 +70,8 @@ public final class SharedStateExtension implements NodeExtension, ClusterMember.
 
     @Override
     public void start(NodeContext node) {
+        // a rejoining node must hold the cluster's table before leadership gives it a VIP
+        node.addReadinessCheck("shared state loaded", this::synced);
         nodeName = node.nodeName();
         interpreter = node.commands();
         if (options.service() == null) {

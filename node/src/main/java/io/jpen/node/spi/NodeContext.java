@@ -3,6 +3,9 @@ package io.jpen.node.spi;
 import io.jpen.node.control.CommandInterpreter;
 import io.jpen.node.control.NodeControl;
 
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
 /** What a running node offers an extension: everything the control port sees, plus a few lifecycle hooks. */
 public interface NodeContext extends NodeControl {
 
@@ -23,4 +26,14 @@ public interface NodeContext extends NodeControl {
      * with status 0. Returns at once; the work runs on its own thread.
      */
     void drainAndExit(int drainSeconds);
+
+    /**
+     * Registers a condition this node must meet before it may be given client traffic by the cluster (take a VIP):
+     * e.g. "shared state loaded", so that a node rejoining after a crash holds the whole client table first.
+     * The supplier is polled from any thread and must be cheap and non-blocking.
+     */
+    void addReadinessCheck(String name, BooleanSupplier ready);
+
+    /** The names of the readiness checks that are not met now; empty when the node is ready. */
+    List<String> notReady();
 }
