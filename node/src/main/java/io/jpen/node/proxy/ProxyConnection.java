@@ -204,7 +204,7 @@ public final class ProxyConnection {
         Endpoint e = t.spec().endpoint();
         Bootstrap b = new Bootstrap()
                 .group(client.eventLoop())
-                .channel(px.transport.clientChannel(e))
+                .channelFactory(px.transport.clientChannelFactory(e))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, s.timeoutSeconds * 1000)
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
