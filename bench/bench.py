@@ -110,6 +110,9 @@ http {{
   server {{
     listen 127.0.0.1:{port} backlog=4096;
     root {prefix}/www;
+    # one write per response (as a small dynamic reply): Pen, which never sets TCP_NODELAY, would otherwise stall
+    # on Nagle + delayed ACK at ~25 requests/s per connection for a header+body static file
+    location = /100b {{ default_type text/plain; return 200 "{HUNDRED.decode().strip()}\n"; }}
     location / {{ default_type application/octet-stream; }}
   }}
 }}

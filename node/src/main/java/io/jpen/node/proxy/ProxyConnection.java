@@ -209,6 +209,7 @@ public final class ProxyConnection {
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, ProxyServer.WATER_MARK)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, ProxyServer.READS)
                 .handler(new ServerSide());
         if (!e.isUnix()) {
             // only what differs from the socket's defaults (Netty turns TCP_NODELAY on): each option is a syscall
