@@ -127,7 +127,8 @@ final class Coordinator {
             }
         }
         long viewId = view.getViewId().getId();
-        Assignment next = new Assignment(viewId, 0, garpGen, holders, r.unheld());
+        Map<String, Address> from = handovers(holders, statuses, mbrs);
+        Assignment next = new Assignment(viewId, 0, garpGen, holders, r.unheld(), from);
         if (previous != null && previous.viewId() == viewId && previous.garpGen() == garpGen
                 && next.sameDecision(previous)) {
             return new Outcome(null, recheck);
@@ -137,7 +138,22 @@ final class Coordinator {
             seq = 0;
         }
         seq++;
-        return new Outcome(new Assignment(viewId, seq, garpGen, holders, r.unheld()), recheck);
+        return new Outcome(new Assignment(viewId, seq, garpGen, holders, r.unheld(), from), recheck);
+    }
+
+    /** For each VIP given to a member other than a leaving member that holds it: that member (planned handover). */
+    private static Map<String, Address> handovers(Map<String, Address> holders, Map<Address, MemberStatus> statuses,
+                                                  List<Address> mbrs) {
+        Map<String, Address> from = new HashMap<>();
+        for (Map.Entry<String, Address> e : holders.entrySet()) {
+            for (Address m : mbrs) {
+                MemberStatus s = statuses.get(m);
+                if (!m.equals(e.getValue()) && s != null && s.leaving() && s.holds(e.getKey())) {
+                    from.put(e.getKey(), m);
+                }
+            }
+        }
+        return from;
     }
 
     /** A decision to send (or null) and when to decide again ({@code Long.MAX_VALUE}: only on events). */

@@ -37,7 +37,8 @@ public final class LeaderCommands {
         l.add("node " + s.node() + (s.witness() ? " witness" : "") + (s.leaving() ? " leaving" : ""));
         for (Snapshot.Vip v : s.vips()) {
             if (!v.where().isEmpty()) {
-                l.add(v.name() + " " + v.state() + " priority " + v.priority() + " " + v.where());
+                l.add(v.name() + " " + v.state() + " priority " + v.priority() + " " + v.where()
+                        + (v.handover().isEmpty() ? "" : ", " + v.handover()));
             }
         }
         l.add("health " + s.health());

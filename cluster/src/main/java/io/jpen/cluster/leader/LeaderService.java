@@ -25,6 +25,8 @@ import org.jgroups.stack.Protocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -52,6 +54,10 @@ import java.util.function.Supplier;
  *   <li>a member takes a VIP only when the assignment for its current view names it and it may hold (healthy,
  *   quorum, not fenced); it drops one at once when it may not hold, when nobody may, or after a stall; it hands one
  *   to a successor make-before-break (it removes the address only once the successor reports holding it).</li>
+ *   <li>in a planned handover (the holder is leaving) the successor first forwards packets of connections it does
+ *   not know to the old holder, which then keeps the address on {@code lo} instead of removing it and drains its
+ *   established connections; the successor stops forwarding once the old holder says it stops (or its drain time
+ *   is over). See docs/leadership.md section 5.</li>
  * </ul>
  *
  * <p>Threading: every event (JGroups view and messages, script results, tracking, fencing, timers, commands) is
@@ -70,6 +76,10 @@ public final class LeaderService implements AutoCloseable {
     private final Coordinator coordinator = new Coordinator();
     private final BooleanSupplier listenerHealthy;
     private final List<Protocol> faults;
+    /** The node's listening port: forwarding in a handover is limited to it (0: every TCP port of the VIP). */
+    private final int servicePort;
+    /** vip_handover_forward is on and the scripts for it are there. */
+    private final boolean forwarding;
 
     // ---- set up at start, then read-only
     private GroupChannel channel;
@@ -95,6 +105,8 @@ public final class LeaderService implements AutoCloseable {
     private Fence fence;
     private ScheduledFuture<?> recheck;
     private final List<CompletableFuture<String>> handovers = new ArrayList<>();
+    /** While leaving: how long this node will drain after letting go (sent in its status, see MemberStatus). */
+    private long drainMillis;
     private volatile boolean fenced; // mirrors fence != null for the script runner's staleness checks
     private long startupHoldUntil; // see startupHold()
     private boolean metOthers; // this node has been in a view with other members
@@ -129,12 +141,22 @@ public final class LeaderService implements AutoCloseable {
      * @param faults          protocols placed above the transport, for tests (DISCARD); empty in production
      */
     public LeaderService(LeaderOptions options, String nodeName, BooleanSupplier listenerHealthy, List<Protocol> faults) {
+        this(options, nodeName, listenerHealthy, faults, 0);
+    }
+
+    /**
+     * @param servicePort the node's listening TCP port, to which a handover's forwarding is limited (0: any port)
+     */
+    public LeaderService(LeaderOptions options, String nodeName, BooleanSupplier listenerHealthy, List<Protocol> faults,
+                         int servicePort) {
         this.o = options;
+        this.servicePort = servicePort;
         this.node = nodeName;
         this.log = LoggerFactory.getLogger("jpen.leader." + nodeName);
         this.listenerHealthy = listenerHealthy;
         this.faults = List.copyOf(faults);
         this.scripts = options.witness() ? null : new VipScripts(options.scripts(), nodeName);
+        this.forwarding = scripts != null && options.handoverForward() && scripts.handoverScripts();
         this.runner = new ScriptRunner("jpen-vip-scripts");
         this.exec = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "jpen-leader");
@@ -166,10 +188,19 @@ public final class LeaderService implements AutoCloseable {
             lease = new LeaseKeeper(o.scripts().lifetime(), o.fenceTimeout(), o.group().stallThreshold(), o.quorum(),
                     channel.contacts(), scripts::renew, new LeaseEvents(), "jpen-vip-lease");
             Health h = tracker.start();
+            if (o.handoverForward() && !scripts.handoverScripts()) {
+                log.warn("no vip-handover-forward/vip-handover-release in {}: a handover will reset the connections "
+                        + "that go through the VIP", o.scripts().dir());
+            }
             exec.execute(() -> {
                 health = h;
                 for (LocalVip v : vips.values()) {
-                    // a crash of the previous run may have left the address behind: never start holding it
+                    // a crash of the previous run may have left the address behind (on its interface, or on lo
+                    // with the forwarding of a handover): never start holding it
+                    if (scripts.handoverScripts()) {
+                        runner.submit(scripts.forwardDel(v.spec, "0"));
+                        runner.submit(scripts.releaseDel(v.spec, "0", "BACKUP"));
+                    }
                     runner.submit(scripts.down(v.spec, "0", "BACKUP"));
                     report(v, h.ok() ? VipState.BACKUP : VipState.FAULT, "start");
                 }
@@ -203,15 +234,24 @@ public final class LeaderService implements AutoCloseable {
         }
     }
 
+    /** {@link #handover(Duration)} with the drain time {@code vip_handover_drain}. */
+    public CompletableFuture<String> handover() {
+        return handover(o.handoverDrain());
+    }
+
     /**
      * Planned maintenance: this node stops being eligible, its VIPs move to other nodes (each successor adds the
      * address before this node removes it). Completes, with a one-line summary, when this node holds no VIP any more,
      * when no other node can take them (they stay here until exit), or after {@code vip_handover_timeout}.
+     *
+     * @param drain how long the node will go on serving its open connections afterwards (the caller drains; this
+     *              bounds how long a successor forwards to this node and how long the VIP may stay on lo here)
      */
-    public CompletableFuture<String> handover() {
+    public CompletableFuture<String> handover(Duration drain) {
         CompletableFuture<String> f = new CompletableFuture<>();
         exec.execute(() -> {
             if (!leaving) {
+                drainMillis = drain.toMillis();
                 leaving = true;
                 history.add("handover", "leaving: VIPs move to other nodes");
                 log.info("handover: moving VIPs away before draining");
@@ -223,10 +263,10 @@ public final class LeaderService implements AutoCloseable {
         return f;
     }
 
-    /** Blocking form of {@link #handover()} for SIGTERM: waits at most the handover timeout plus a second. */
-    public String handoverAndWait() {
+    /** Blocking form of {@link #handover(Duration)}: waits at most the handover timeout plus a second. */
+    public String handoverAndWait(Duration drain) {
         try {
-            return handover().get(o.handoverTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+            return handover(drain).get(o.handoverTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "interrupted";
@@ -582,6 +622,7 @@ public final class LeaderService implements AutoCloseable {
             coordinate();
             reconcileAll();
         }
+        endForwarding();
         finishHandovers(false);
     }
 
@@ -763,6 +804,10 @@ public final class LeaderService implements AutoCloseable {
         MemberStatus s = statuses.get(next);
         boolean successorUp = s != null && s.holds(v.name());
         boolean successorFailed = s == null || !s.eligible() || s.claim(v.name()).map(MemberStatus.VipClaim::faulted).orElse(true);
+        if (successorUp && leaving && forwarding) {
+            releaseToLo(v, next);
+            return;
+        }
         if (successorUp || successorFailed) {
             release(v, VipState.BACKUP, "moved to " + nameOf(next) + " (epoch " + assignment.epoch() + ")");
             return;
@@ -806,6 +851,12 @@ public final class LeaderService implements AutoCloseable {
         long gen = v.want.incrementAndGet();
         String epoch = assignment.epoch();
         v.phase = Phase.ACQUIRING;
+        if (v.onLo) {
+            // handed over earlier, and it comes back while this node drains (nobody else can hold it): off lo first
+            v.onLo = false;
+            runner.submit(scripts.releaseDel(v.spec, epoch, "MASTER"));
+        }
+        startForwarding(v, epoch);
         ScriptJob up = scripts.up(v.spec, epoch, () -> v.want.get() == gen && !fenced);
         runner.submit(up).thenAccept(r -> post(() -> upDone(v, gen, epoch, r)));
     }
@@ -847,6 +898,12 @@ public final class LeaderService implements AutoCloseable {
     }
 
     private void release(LocalVip v, VipState then, String why) {
+        String epoch = beginRelease(v, then, why);
+        runner.submit(scripts.down(v.spec, epoch, then.name())).thenAccept(r -> post(() -> downDone(v, r)));
+    }
+
+    /** The state of a release, whichever script removes the address; returns the epoch to pass to it. */
+    private String beginRelease(LocalVip v, VipState then, String why) {
         v.want.incrementAndGet();
         v.cancelTimers();
         v.releaseDeadline = 0;
@@ -854,9 +911,146 @@ public final class LeaderService implements AutoCloseable {
         v.afterRelease = then;
         log.info("{}: releasing ({})", v.name(), why);
         history.add(v.name() + " release", why);
-        lease.release(v.name()); // no renewal can re-add it after the vip-down below
-        String epoch = assignment == null ? "0" : assignment.epoch();
-        runner.submit(scripts.down(v.spec, epoch, then.name())).thenAccept(r -> post(() -> downDone(v, r)));
+        lease.release(v.name()); // no renewal can re-add it after the script below
+        return assignment == null ? "0" : assignment.epoch();
+    }
+
+    /**
+     * Planned handover, old holder: the successor holds the VIP and forwards to this node the packets of connections
+     * it does not know. Instead of removing the address, move it to lo (vip-handover-release: no ARP for it from
+     * here, new connections that still arrive here go on to the successor), so that this node's established
+     * connections go on while it drains. It stays there at most the drain time plus a margin (its lifetime), and is
+     * removed when the node exits. If that fails, a plain vip-down.
+     */
+    private void releaseToLo(LocalVip v, Address next) {
+        String epoch = beginRelease(v, VipState.BACKUP, "moved to " + nameOf(next) + " (epoch "
+                + assignment.epoch() + "), kept on lo while draining");
+        InetAddress ip = channel.physicalAddress(next);
+        long life = TimeUnit.MILLISECONDS.toSeconds(drainMillis + forwardMarginMillis()) + 1;
+        v.onLo = true; // whatever the outcome: vip-handover-release del at exit removes what may be there
+        runner.submit(scripts.releaseAdd(v.spec, epoch, ip == null ? null : ip.getHostAddress(), servicePort, life))
+                .thenAccept(r -> post(() -> {
+                    if (r.ok()) {
+                        downDone(v, r);
+                        return;
+                    }
+                    log.warn("{}: vip-handover-release {}: removing the address instead (connections through it "
+                            + "will be reset)", v.name(), r);
+                    runner.submit(scripts.down(v.spec, epoch, VipState.BACKUP.name()))
+                            .thenAccept(r2 -> post(() -> downDone(v, r2)));
+                }));
+    }
+
+    /**
+     * How long after an old holder's drain time it may still be serving (it waited for its successor, then its
+     * scripts ran): bounds a successor's forwarding and the old holder's address on lo.
+     */
+    private long forwardMarginMillis() {
+        return o.handoverTimeout().toMillis() + 2 * o.scripts().timeout().toMillis();
+    }
+
+    /**
+     * Planned handover, successor side, before its vip-up: when the current holder of {@code v} is a leaving member,
+     * packets of connections this node does not know (picked up in mid-stream) go to it from now on, so that the
+     * connections it serves survive the clients' move to this node (vip-handover-forward). Runs whether or not the
+     * vip-up is still wanted when its turn comes: it is idempotent, and harmless until the clients move.
+     */
+    private void startForwarding(LocalVip v, String epoch) {
+        if (!forwarding) {
+            return;
+        }
+        // the decision names the leaving holder (its own status saying so may come after the decision); from a
+        // coordinator of an older release it does not: then the statuses tell
+        Address named = assignment.handoverFrom().get(v.name());
+        Address from = named != null && view.containsMember(named) ? named : leavingHolder(v.name());
+        if (from == null || from.equals(v.forwardPeer)) {
+            return;
+        }
+        InetAddress ip = channel.physicalAddress(from);
+        if (ip == null) {
+            log.warn("{}: {} hands it over but its address is unknown: its connections will be reset", v.name(), from);
+            return;
+        }
+        v.forwardPeer = from;
+        v.forwardSince = System.currentTimeMillis();
+        v.forwardUntil = 0;
+        forwardDeadline(v);
+        log.info("{}: {} hands it over: connections this node does not know go to it ({}) until it stops, {} ms at "
+                + "most (its drain time and a margin)", v.name(), from, ip.getHostAddress(),
+                v.forwardUntil - v.forwardSince);
+        history.add(v.name() + " forwarding", "to " + from + " (" + ip.getHostAddress() + ")");
+        runner.submit(scripts.forwardAdd(v.spec, epoch, ip.getHostAddress(), servicePort, null))
+                .thenAccept(r -> {
+                    if (!r.ok()) {
+                        post(() -> {
+                            log.warn("{}: vip-handover-forward {}: the connections {} serves will be reset when "
+                                    + "clients follow this node", v.name(), r, from);
+                            history.add(v.name() + " forwarding failed", r.toString());
+                        });
+                    }
+                });
+    }
+
+    /** The member in the view that holds {@code vip} and is leaving (handing over), or null. */
+    private Address leavingHolder(String vip) {
+        for (Map.Entry<Address, MemberStatus> e : statuses.entrySet()) {
+            if (!e.getKey().equals(me) && view.containsMember(e.getKey()) && e.getValue().leaving()
+                    && e.getValue().holds(vip)) {
+                return e.getKey();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * When a successor's forwarding ends at the latest: the old holder's drain time (from its status; this node's
+     * vip_handover_drain until that arrived) plus a margin, from when forwarding began. Schedules a check then.
+     */
+    private void forwardDeadline(LocalVip v) {
+        MemberStatus s = lastStatus(v.forwardPeer);
+        long drain = s != null && s.drainMillis() > 0 ? s.drainMillis() : o.handoverDrain().toMillis();
+        long until = v.forwardSince + drain + forwardMarginMillis();
+        if (until != v.forwardUntil) {
+            v.forwardUntil = until;
+            exec.schedule(this::update, Math.max(1, until - System.currentTimeMillis() + 1), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * Ends a successor's forwarding when the old holder says it is stopping (it has drained, its last status), or
+     * when its drain time and the margin are over. Leaving the view is not enough: an old holder excluded for
+     * silence (a cut, a stall) may be alive and still draining, and its connections go on; one that crashed has lost
+     * them anyway (its host resets them, as this one would).
+     */
+    private void endForwarding() {
+        long now = System.currentTimeMillis();
+        for (LocalVip v : vips.values()) {
+            Address peer = v.forwardPeer;
+            if (peer == null) {
+                continue;
+            }
+            forwardDeadline(v);
+            MemberStatus last = lastStatus(peer);
+            boolean inView = view != null && view.containsMember(peer);
+            if (last != null && last.stopping()) {
+                stopForwarding(v, peer + " has drained and stops");
+            } else if (now >= v.forwardUntil) {
+                stopForwarding(v, "its drain time is over" + (inView ? "" : " (it left the view without a word)"));
+            }
+        }
+    }
+
+    /** The last status of a member, in the view or gone from it (null if none arrived). */
+    private MemberStatus lastStatus(Address a) {
+        MemberStatus s = statuses.get(a);
+        return s != null ? s : departed.get(a);
+    }
+
+    private void stopForwarding(LocalVip v, String why) {
+        v.forwardPeer = null;
+        log.info("{}: forwarding to the old holder ends: {}", v.name(), why);
+        history.add(v.name() + " forwarding ends", why);
+        runner.submit(scripts.forwardDel(v.spec, assignment == null ? "0" : assignment.epoch()));
     }
 
     /** Shutdown: vip-down (if it may be up) and notify STOP, queued back to back; no result is awaited. */
@@ -867,6 +1061,15 @@ public final class LeaderService implements AutoCloseable {
             lease.release(v.name());
             String epoch = assignment == null ? "0" : assignment.epoch();
             runner.submit(scripts.down(v.spec, epoch, VipState.STOP.name()));
+        }
+        if (v.onLo) {
+            // drained: the connections are closed by now (the node drains before it closes leadership)
+            v.onLo = false;
+            String epoch = assignment == null ? "0" : assignment.epoch();
+            runner.submit(scripts.releaseDel(v.spec, epoch, VipState.STOP.name()));
+        }
+        if (v.forwardPeer != null) {
+            stopForwarding(v, "this node stops");
         }
         v.phase = Phase.IDLE;
         report(v, VipState.STOP, "shutdown");
@@ -952,7 +1155,7 @@ public final class LeaderService implements AutoCloseable {
                     v.holding() ? v.since : 0, v.faulted));
         }
         return new MemberStatus(node, o.witness(), health.ok() && !stopping, leaving, o.preempt(),
-                o.preemptDelay().toMillis(), claims);
+                o.preemptDelay().toMillis(), claims, leaving ? drainMillis : 0, stopping);
     }
 
     // =====================================================================================================  fencing
@@ -1083,7 +1286,9 @@ public final class LeaderService implements AutoCloseable {
             Address assigned = assignment == null ? null : assignment.holders().get(name);
             vs.add(new Snapshot.Vip(name, v == null ? "" : v.spec.cidr() + "@" + v.spec.iface(),
                     v == null ? "-" : v.reported == null ? "INIT" : v.reported.name(),
-                    v == null ? 0 : v.spec.priority(), assigned == null ? "-" : assigned.toString(), holders));
+                    v == null ? 0 : v.spec.priority(), assigned == null ? "-" : assigned.toString(), holders,
+                    v == null ? "" : v.forwardPeer != null ? "forwarding to " + v.forwardPeer
+                            : v.onLo ? "on lo while draining" : ""));
         }
         return new Snapshot(node, o.witness(), view == null ? "(not joined)" : view.toString(),
                 view == null ? "-" : String.valueOf(view.getCoord()), o.quorum(), view == null ? 0 : view.size(),
@@ -1108,7 +1313,7 @@ public final class LeaderService implements AutoCloseable {
         return String.valueOf(a);
     }
 
-    private static String ms(java.time.Duration d) {
+    private static String ms(Duration d) {
         return d.toMillis() + " ms";
     }
 

@@ -13,6 +13,7 @@ import io.jpen.node.spi.SharedState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -30,6 +31,8 @@ public final class LeadershipExtension implements NodeExtension {
     private LeaderOptions options;
     private LeaderService service;
     private NodeContext node;
+    /** The drain time a 'handover' command gave the node (null if none): a SIGTERM stop that follows keeps it. */
+    private volatile Integer commandedDrain;
 
     @Override
     public String name() {
@@ -74,7 +77,7 @@ public final class LeadershipExtension implements NodeExtension {
     @Override
     public void start(NodeContext node) {
         this.node = node;
-        service = new LeaderService(options, node.nodeName(), node::listenerHealthy, List.of());
+        service = new LeaderService(options, node.nodeName(), node::listenerHealthy, List.of(), node.listenPort());
         try {
             service.start();
         } catch (Exception e) {
@@ -86,8 +89,9 @@ public final class LeadershipExtension implements NodeExtension {
             }
         });
         node.commands().registerRead("handover", (args, exec) -> {
-            int drain = args.has(1) ? Numbers.parseInt(args.word(1), "handover SECONDS", 0, 3600) : nodeDrainSeconds();
-            exec.reply().line(service.handoverAndWait());
+            int drain = args.has(1) ? Numbers.parseInt(args.word(1), "handover SECONDS", 0, 3600) : drainSeconds();
+            commandedDrain = drain;
+            exec.reply().line(service.handoverAndWait(Duration.ofSeconds(drain)));
             exec.reply().line("draining " + node.openConnections() + " connections for up to " + drain
                     + " s, then exiting");
             // after the reply went out: the stop closes the control port
@@ -95,21 +99,39 @@ public final class LeadershipExtension implements NodeExtension {
         });
     }
 
-    /** The node's {@code --drain-timeout}, which SIGTERM uses too (0 when not given). */
-    private int nodeDrainSeconds() {
+    /** The node's {@code --drain-timeout}, or null when it was not given. */
+    private Integer nodeDrainSeconds() {
         String d = node.options().extensionOptions().get("drain_timeout");
         try {
-            return d == null ? 0 : Integer.parseInt(d.trim());
+            return d == null ? null : Integer.valueOf(d.trim());
         } catch (NumberFormatException e) {
-            return 0;
+            return null;
         }
     }
 
-    /** SIGTERM or {@code exit}: hand the VIPs to other nodes first, so the node drains without clients failing. */
+    /** How long to drain after a handover: {@code --drain-timeout} if given, else {@code vip_handover_drain}. */
+    private int drainSeconds() {
+        Integer given = nodeDrainSeconds();
+        return given != null ? given : (int) Math.min(3600, options.handoverDrain().toSeconds());
+    }
+
+    /**
+     * SIGTERM or {@code exit}: hand the VIPs to other nodes first, so the node drains without clients failing. When
+     * neither {@code --drain-timeout} nor a {@code handover} command set the node's drain time, it is set to
+     * {@code vip_handover_drain} here: {@link NodeContext#drainAndExit} on a node that is already stopping only sets
+     * the drain time (the stop in progress reads it once this method returned, and the exit it asks for is that
+     * stop).
+     */
     @Override
     public void beforeStop() {
-        if (service != null) {
-            log.info("stopping: {}", service.handoverAndWait());
+        if (service == null) {
+            return;
+        }
+        Integer commanded = commandedDrain;
+        int drain = commanded != null ? commanded : drainSeconds();
+        log.info("stopping: {}; draining for up to {} s", service.handoverAndWait(Duration.ofSeconds(drain)), drain);
+        if (commanded == null && nodeDrainSeconds() == null) {
+            node.drainAndExit(drain);
         }
     }
 

@@ -32,8 +32,11 @@ public record Snapshot(String node, boolean witness, String view, String coordin
      * @param state    this node's keepalived state for it, {@code -} if not configured here
      * @param assigned the holder the last decision names, {@code -} if none
      * @param holders  the members that report holding it (normally exactly one)
+     * @param handover a planned handover in progress here, empty if none: "forwarding to MEMBER" (successor) or
+     *                 "on lo while draining" (old holder)
      */
-    public record Vip(String name, String where, String state, int priority, String assigned, List<String> holders) {
+    public record Vip(String name, String where, String state, int priority, String assigned, List<String> holders,
+                      String handover) {
         public Vip {
             holders = List.copyOf(holders);
         }

@@ -212,18 +212,31 @@ final class LeaderGroup implements AutoCloseable {
         }
     }
 
+    /**
+     * Adds recording fakes of vip-handover-forward and vip-handover-release: with them, a handover forwards (without
+     * them the node behaves as with scripts from before they existed). They also log JPEN_RELEASE_LIFETIME.
+     */
+    LeaderGroup withHandoverScripts() {
+        writeFakes(dir, log, List.of("vip-handover-forward", "vip-handover-release"));
+        return this;
+    }
+
     /** Writes the recording fake scripts into {@code dir} (see the class comment). */
     static void writeFakeScripts(Path dir, Path log) {
+        writeFakes(dir, log, List.of("vip-up", "vip-down", "vip-garp", "vip-renew", "vip-preflight", "notify"));
+    }
+
+    private static void writeFakes(Path dir, Path log, List<String> names) {
         String body = """
                 #!/bin/sh
                 s=${0##*/}
                 if [ "$s" != vip-renew ]; then
-                  echo "$(date +%%s%%N) $JPEN_NODE $s $* epoch=$JPEN_EPOCH" >> "%2$s"
+                  echo "$(date +%%s%%N) $JPEN_NODE $s $* epoch=$JPEN_EPOCH${JPEN_RELEASE_LIFETIME:+ life=$JPEN_RELEASE_LIFETIME}" >> "%2$s"
                 fi
                 [ -e "%1$s/fail-$s-$JPEN_NODE" ] && exit 1
                 exit 0
                 """.formatted(dir, log);
-        for (String s : List.of("vip-up", "vip-down", "vip-garp", "vip-renew", "vip-preflight", "notify")) {
+        for (String s : names) {
             Path p = dir.resolve(s);
             try {
                 Files.writeString(p, body, StandardCharsets.US_ASCII);

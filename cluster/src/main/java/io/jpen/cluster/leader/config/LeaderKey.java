@@ -36,7 +36,8 @@ public enum LeaderKey {
 
     // ------------------------------------------------------------------ scripts (keepalived's contract)
     VIP_SCRIPTS_DIR("vip_scripts_dir", "",
-            "directory holding vip-up, vip-down, vip-garp, vip-renew and vip-preflight. Default: $JPEN_VIP_SCRIPTS, "
+            "directory holding vip-up, vip-down, vip-garp, vip-renew, vip-preflight, vip-handover-forward and "
+                    + "vip-handover-release. Default: $JPEN_VIP_SCRIPTS, "
                     + "else the vip-scripts directory next to (or above) the jar directory"),
     VIP_NOTIFY("vip_notify", "",
             "keepalived's notify: a command run after every state change with INSTANCE NAME "
@@ -88,6 +89,16 @@ public enum LeaderKey {
     VIP_HANDOVER_TIMEOUT("vip_handover_timeout", "5s",
             "'handover' and SIGTERM wait at most this long for another node to take this node's VIPs before "
                     + "draining anyway"),
+    VIP_HANDOVER_DRAIN("vip_handover_drain", "30s",
+            "after 'handover' without SECONDS, and after SIGTERM when --drain-timeout is not given, the node keeps "
+                    + "serving its open connections for up to this long before it exits (0: exit at once). "
+                    + "--drain-timeout, when given, and 'handover SECONDS' take precedence"),
+    VIP_HANDOVER_FORWARD("vip_handover_forward", "true",
+            "true: a planned handover keeps the old holder's established connections through the VIP: the "
+                    + "successor passes packets of connections it does not know on to the old holder "
+                    + "(vip-handover-forward), which keeps the VIP on lo, answering no ARP for it, while it drains "
+                    + "(vip-handover-release). Needs nftables on the nodes and both on one segment. false: the old "
+                    + "holder removes the VIP and those connections are reset once clients follow the new holder"),
 
     // ------------------------------------------------------------------ JGroups
     JGROUPS_PORT("jgroups_port", "7800",

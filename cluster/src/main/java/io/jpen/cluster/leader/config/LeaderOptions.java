@@ -17,10 +17,13 @@ import java.util.Map;
  *
  * @param vips    the VIPs this node may hold (empty for a witness)
  * @param quorum  members a view must have for anyone in it to hold a VIP; 0 = no quorum (keepalived's behaviour)
+ * @param handoverDrain   how long a node drains after a handover when nothing else says (vip_handover_drain)
+ * @param handoverForward carry established connections over a planned handover (vip_handover_forward)
  */
 public record LeaderOptions(List<VipSpec> vips, boolean witness, boolean preempt, Duration preemptDelay, int quorum,
                             Duration fenceTimeout, Duration freezeHolddown, Duration faultHolddown,
-                            Duration handoverTimeout, ScriptOptions scripts, TrackOptions track, GroupOptions group) {
+                            Duration handoverTimeout, Duration handoverDrain, boolean handoverForward,
+                            ScriptOptions scripts, TrackOptions track, GroupOptions group) {
 
     private static final Duration MS = Duration.ofMillis(1);
     private static final Duration HOUR = Duration.ofHours(1);
@@ -66,6 +69,8 @@ public record LeaderOptions(List<VipSpec> vips, boolean witness, boolean preempt
                 o.duration(LeaderKey.VIP_FREEZE_HOLDDOWN, Duration.ZERO, HOUR),
                 o.duration(LeaderKey.VIP_FAULT_HOLDDOWN, Duration.ZERO, HOUR),
                 o.duration(LeaderKey.VIP_HANDOVER_TIMEOUT, Duration.ofMillis(100), HOUR),
+                o.duration(LeaderKey.VIP_HANDOVER_DRAIN, Duration.ZERO, HOUR),
+                o.flag(LeaderKey.VIP_HANDOVER_FORWARD),
                 scripts(o, witness),
                 track(o),
                 group);
@@ -198,13 +203,13 @@ public record LeaderOptions(List<VipSpec> vips, boolean witness, boolean preempt
     /** The same options with other scripts (tests use recording fakes). */
     public LeaderOptions withScripts(ScriptOptions s) {
         return new LeaderOptions(vips, witness, preempt, preemptDelay, quorum, fenceTimeout, freezeHolddown,
-                faultHolddown, handoverTimeout, s, track, group);
+                faultHolddown, handoverTimeout, handoverDrain, handoverForward, s, track, group);
     }
 
     /** The same options with another JGroups group (tests). */
     public LeaderOptions withGroup(GroupOptions g) {
         return new LeaderOptions(vips, witness, preempt, preemptDelay, quorum, fenceTimeout, freezeHolddown,
-                faultHolddown, handoverTimeout, scripts, track, g);
+                faultHolddown, handoverTimeout, handoverDrain, handoverForward, scripts, track, g);
     }
 
     /** A short description for the start-up log line. */

@@ -15,12 +15,22 @@ import java.util.Set;
  * @param viewId  the JGroups view id this was decided in; members ignore it in any other view
  * @param seq     counts decisions within the view; {@code viewId.seq} is the epoch given to scripts
  * @param garpGen raised after a merge: each holder sends a fresh burst of gratuitous ARP when it sees a higher value
+ * @param handoverFrom for a VIP this decision takes from a leaving member that still holds it (planned handover):
+ *                that member. The new holder forwards the old holder's connections to it before it adds the VIP,
+ *                so it must know with the decision itself, not from a status that may arrive after it
  */
-public record Assignment(long viewId, int seq, long garpGen, Map<String, Address> holders, Set<String> unheld) {
+public record Assignment(long viewId, int seq, long garpGen, Map<String, Address> holders, Set<String> unheld,
+                         Map<String, Address> handoverFrom) {
 
     public Assignment {
         holders = Map.copyOf(holders);
         unheld = Set.copyOf(unheld);
+        handoverFrom = Map.copyOf(handoverFrom);
+    }
+
+    /** A decision without handovers. */
+    public Assignment(long viewId, int seq, long garpGen, Map<String, Address> holders, Set<String> unheld) {
+        this(viewId, seq, garpGen, holders, unheld, Map.of());
     }
 
     public String epoch() {

@@ -94,6 +94,15 @@ public final class GroupChannel implements AutoCloseable {
         return channel.getView();
     }
 
+    /**
+     * The IP address a member's transport is bound to ({@code cluster_bind} on that node), from this channel's own
+     * cache of physical addresses: a look-up that sends nothing and never waits. Null if unknown.
+     */
+    public java.net.InetAddress physicalAddress(Address member) {
+        Object pa = channel.down(new org.jgroups.Event(org.jgroups.Event.GET_PHYSICAL_ADDRESS, member));
+        return pa instanceof org.jgroups.stack.IpAddress ip ? ip.getIpAddress() : null;
+    }
+
     public ContactTracker contacts() {
         return contacts;
     }

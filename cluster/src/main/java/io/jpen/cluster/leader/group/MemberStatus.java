@@ -14,12 +14,21 @@ import java.util.Optional;
  * @param leaving  handing over (maintenance): chosen only when nobody else can hold
  * @param preempt  may take a VIP from a lower-priority holder, once eligible for {@code preemptDelayMillis}
  * @param vips     the VIPs it is configured for, with its priority and what it actually holds
+ * @param drainMillis while leaving: how long it will go on serving its established connections after it let go of
+ *                 its VIPs (a successor forwards their packets to it no longer than this, plus a margin); 0 otherwise
+ * @param stopping its last word: it has drained and is closing (a successor stops forwarding to it)
  */
 public record MemberStatus(String node, boolean witness, boolean eligible, boolean leaving, boolean preempt,
-                           long preemptDelayMillis, List<VipClaim> vips) {
+                           long preemptDelayMillis, List<VipClaim> vips, long drainMillis, boolean stopping) {
 
     public MemberStatus {
         vips = List.copyOf(vips);
+    }
+
+    /** A status without drain time (not leaving, or from a node that does not send one). */
+    public MemberStatus(String node, boolean witness, boolean eligible, boolean leaving, boolean preempt,
+                        long preemptDelayMillis, List<VipClaim> vips) {
+        this(node, witness, eligible, leaving, preempt, preemptDelayMillis, vips, 0, false);
     }
 
     /**

@@ -18,7 +18,9 @@ import java.util.Set;
 
 /**
  * The messages leadership sends, in a small explicit binary form (no Java serialization): a type byte, a format
- * version, then the fields. An unknown type or version is rejected, never guessed at.
+ * version, then the fields. An unknown type or version is rejected, never guessed at. Fields added later go at the
+ * end of a message and are read only when present: a node of the previous release ignores them (it stops reading
+ * after its last field), so a cluster can be upgraded one node at a time (a planned handover per node).
  */
 public final class Wire {
     static final byte STATUS = 1;
@@ -49,6 +51,9 @@ public final class Wire {
                 out.writeLong(c.since());
                 out.writeBoolean(c.faulted());
             }
+            // added after version 1 was released: optional on reading
+            out.writeLong(s.drainMillis());
+            out.writeBoolean(s.stopping());
         });
     }
 
@@ -67,6 +72,12 @@ public final class Wire {
             out.writeShort(a.unheld().size());
             for (String v : a.unheld()) {
                 out.writeUTF(v);
+            }
+            // added after version 1 was released: optional on reading
+            out.writeShort(a.handoverFrom().size());
+            for (Map.Entry<String, Address> e : a.handoverFrom().entrySet()) {
+                out.writeUTF(e.getKey());
+                Util.writeAddress(e.getValue(), out);
             }
         });
     }
@@ -111,7 +122,9 @@ public final class Wire {
                     vips.add(new MemberStatus.VipClaim(in.readUTF(), in.readUTF(), in.readShort(), in.readBoolean(),
                             in.readLong(), in.readBoolean()));
                 }
-                return new MemberStatus(node, witness, eligible, leaving, preempt, delay, vips);
+                long drain = in.available() >= Long.BYTES ? in.readLong() : 0;
+                boolean stopping = in.available() > 0 && in.readBoolean();
+                return new MemberStatus(node, witness, eligible, leaving, preempt, delay, vips, drain, stopping);
             }
             case ASSIGNMENT -> {
                 long viewId = in.readLong();
@@ -132,7 +145,17 @@ public final class Wire {
                 for (int i = 0; i < m; i++) {
                     unheld.add(in.readUTF());
                 }
-                return new Assignment(viewId, seq, garpGen, holders, unheld);
+                Map<String, Address> from = new HashMap<>();
+                int h = in.available() > 0 ? in.readShort() : 0;
+                for (int i = 0; i < h; i++) {
+                    String v = in.readUTF();
+                    try {
+                        from.put(v, Util.readAddress(in));
+                    } catch (ClassNotFoundException e) {
+                        throw new IOException("unknown address type in assignment", e);
+                    }
+                }
+                return new Assignment(viewId, seq, garpGen, holders, unheld, from);
             }
             case PROBE -> {
                 return new Probe(in.readLong(), in.readLong());

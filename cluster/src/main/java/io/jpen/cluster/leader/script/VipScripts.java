@@ -17,6 +17,11 @@ import java.util.function.BooleanSupplier;
  *   <li>{@code vip-down IF ADDR/PREFIX}: remove it (idempotent), no ARP</li>
  *   <li>{@code vip-garp IF ADDR}: a burst of gratuitous ARP, only while the address is on the interface</li>
  *   <li>{@code vip-renew IF ADDR/PREFIX LIFETIME}: reset the address's lifetime</li>
+ *   <li>{@code vip-handover-forward add IF ADDR/PREFIX PEER [PORT]} / {@code del IF ADDR/PREFIX}: on a successor,
+ *   before its vip-up in a planned handover: packets of connections it does not know go to the old holder</li>
+ *   <li>{@code vip-handover-release add IF ADDR/PREFIX [SUCCESSOR [PORT]]} / {@code del IF ADDR/PREFIX}: on the old
+ *   holder, instead of vip-down once the successor holds the VIP: the address moves to {@code lo} (no ARP) so its
+ *   established connections go on while it drains ({@code JPEN_RELEASE_LIFETIME} seconds at most)</li>
  *   <li>notify hooks: {@code notify_master|backup|fault|stop} as configured, then the generic {@code notify} with
  *   {@code INSTANCE NAME STATE PRIORITY} appended, in that order (as keepalived does)</li>
  * </ul>
@@ -75,6 +80,51 @@ public final class VipScripts {
             jobs.add(job("notify " + v.name() + " " + state, argv, env, null));
         }
         return jobs;
+    }
+
+    /**
+     * True when the scripts directory has the two handover scripts (a directory from a release before them, or a
+     * test's fakes, may not): without them a handover removes the VIP as before.
+     */
+    public boolean handoverScripts() {
+        return java.nio.file.Files.isExecutable(o.dir().resolve("vip-handover-forward"))
+                && java.nio.file.Files.isExecutable(o.dir().resolve("vip-handover-release"));
+    }
+
+    /** On a successor: forward packets for {@code v} of connections this host does not know to {@code peer}. */
+    public ScriptJob forwardAdd(VipSpec v, String epoch, String peer, int port, BooleanSupplier stillWanted) {
+        List<String> argv = new ArrayList<>(List.of(script("vip-handover-forward"), "add", v.iface(), v.cidr(), peer));
+        if (port > 0) {
+            argv.add(Integer.toString(port));
+        }
+        return job("vip-handover-forward add " + v.name(), argv, env(v, epoch, "MASTER"), stillWanted);
+    }
+
+    public ScriptJob forwardDel(VipSpec v, String epoch) {
+        return job("vip-handover-forward del " + v.name(),
+                List.of(script("vip-handover-forward"), "del", v.iface(), v.cidr()), env(v, epoch, "MASTER"), null);
+    }
+
+    /**
+     * On the old holder, instead of vip-down: the VIP moves to {@code lo} for at most {@code lifetimeSeconds}; new
+     * connections that still arrive here go to {@code successor} (null: none).
+     */
+    public ScriptJob releaseAdd(VipSpec v, String epoch, String successor, int port, long lifetimeSeconds) {
+        List<String> argv = new ArrayList<>(List.of(script("vip-handover-release"), "add", v.iface(), v.cidr()));
+        if (successor != null) {
+            argv.add(successor);
+            if (port > 0) {
+                argv.add(Integer.toString(port));
+            }
+        }
+        Map<String, String> env = env(v, epoch, "BACKUP");
+        env.put("JPEN_RELEASE_LIFETIME", Long.toString(lifetimeSeconds));
+        return job("vip-handover-release add " + v.name(), argv, env, null);
+    }
+
+    public ScriptJob releaseDel(VipSpec v, String epoch, String state) {
+        return job("vip-handover-release del " + v.name(),
+                List.of(script("vip-handover-release"), "del", v.iface(), v.cidr()), env(v, epoch, state), null);
     }
 
     /** {@code vip-preflight}: checks ip and arping before the node starts. */

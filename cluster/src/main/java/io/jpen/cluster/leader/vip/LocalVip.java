@@ -35,6 +35,17 @@ public final class LocalVip {
     public long garpGen;
     /** When a planned release gives up waiting for the successor (epoch millis), 0 if none pending. */
     public long releaseDeadline;
+    /**
+     * Handed over with forwarding: the address was moved to {@code lo} (vip-handover-release add) so this node's
+     * established connections go on while it drains; vip-handover-release del undoes it (exit, or taking it back).
+     */
+    public boolean onLo;
+    /** Successor side of a handover: the old holder this node forwards unknown connections to, null if none. */
+    public org.jgroups.Address forwardPeer;
+    /** When that forwarding began (epoch millis). */
+    public long forwardSince;
+    /** When it ends at the latest (epoch millis), even if the old holder is still in the view. */
+    public long forwardUntil;
     public ScheduledFuture<?> delayedGarp;
     public ScheduledFuture<?> refreshGarp;
 

@@ -37,6 +37,8 @@ class LeaderOptionsTest {
         assertThat(o.group().port()).isEqualTo(7800);
         assertThat(o.group().fdTimeout()).isEqualTo(Duration.ofMillis(250));
         assertThat(o.group().udp()).isFalse();
+        assertThat(o.handoverDrain()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(o.handoverForward()).isTrue();
         for (LeaderKey k : LeaderKey.values()) {
             assertThat(k.description()).as(k.key()).isNotBlank();
         }
@@ -51,6 +53,19 @@ class LeaderOptionsTest {
         LeaderOptions o = parse(m);
         assertThat(o.vips()).containsExactly(new VipSpec("VI_1", "10.78.0.100", 24, "eth1", 150),
                 new VipSpec("10.78.0.101", "10.78.0.101", 32, "eth0", 50));
+    }
+
+    @Test
+    void handoverDrainAndForwardingAreSettings() {
+        Map<String, String> m = base();
+        m.put("vip_handover_drain", "90");
+        m.put("vip_handover_forward", "false");
+        LeaderOptions o = parse(m);
+        assertThat(o.handoverDrain()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(o.handoverForward()).isFalse();
+        m.put("vip_handover_drain", "7200");
+        assertThatThrownBy(() -> parse(m)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("vip_handover_drain 7200").hasMessageContaining("out of range");
     }
 
     @Test

@@ -31,6 +31,31 @@ class WireTest {
     }
 
     @Test
+    void aLeavingMembersDrainTimeAndAHandoverSurviveTheRoundTrip() throws IOException {
+        MemberStatus s = new MemberStatus("n1", false, true, true, false, 0,
+                List.of(new MemberStatus.VipClaim("VI_1", "10.78.0.100/24", 150, true, 1234567L, false)), 30_000, true);
+        byte[] b = Wire.encode(s);
+        assertThat(Wire.decode(b, 0, b.length)).isEqualTo(s);
+        UUID old = UUID.randomUUID();
+        Assignment a = new Assignment(7, 3, 6, Map.of("VI_1", UUID.randomUUID()), Set.of(), Map.of("VI_1", old));
+        byte[] c = Wire.encode(a);
+        assertThat(Wire.decode(c, 0, c.length)).isEqualTo(a);
+    }
+
+    @Test
+    void messagesOfThePreviousReleaseWithoutTheAddedFieldsStillRead() throws IOException {
+        // the added fields come last: a message of the previous release is the same bytes without them
+        MemberStatus s = new MemberStatus("n1", false, true, true, false, 0,
+                List.of(new MemberStatus.VipClaim("VI_1", "10.78.0.100/24", 150, true, 1234567L, false)), 30_000, true);
+        byte[] b = Wire.encode(s);
+        assertThat(Wire.decode(b, 0, b.length - Long.BYTES - 1)).isEqualTo(new MemberStatus("n1", false, true, true,
+                false, 0, s.vips()));
+        Assignment a = new Assignment(7, 3, 6, Map.of("VI_1", UUID.randomUUID()), Set.of("VI_2"));
+        byte[] c = Wire.encode(a);
+        assertThat(Wire.decode(c, 0, c.length - Short.BYTES)).isEqualTo(a);
+    }
+
+    @Test
     void anUnknownVersionIsRejected() {
         byte[] b = Wire.encode(new Assignment(1, 1, 0, Map.of(), Set.of()));
         b[1] = 99;
