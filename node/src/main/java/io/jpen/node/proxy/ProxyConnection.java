@@ -6,10 +6,10 @@ import io.jpen.node.config.Settings;
 import io.jpen.node.config.TcpFastclose;
 import io.jpen.node.select.Route;
 import io.jpen.node.select.Target;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -202,40 +202,42 @@ public final class ProxyConnection {
         connecting = true;
         Settings s = route.settings();
         Endpoint e = t.spec().endpoint();
-        Bootstrap b = new Bootstrap()
-                .group(client.eventLoop())
-                .channelFactory(px.transport.clientChannelFactory(e))
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, s.timeoutSeconds * 1000)
-                .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, ProxyServer.WATER_MARK)
-                .option(ChannelOption.RCVBUF_ALLOCATOR, ProxyServer.READS)
-                .handler(new ServerSide());
+        // The upstream channel is built and registered by hand rather than through a Bootstrap: this runs once per
+        // connection, on the client's event loop (also the upstream channel's), and the address is already resolved.
+        Channel ch = px.transport.clientChannelFactory(e).newChannel();
+        ChannelConfig cfg = ch.config();
+        cfg.setConnectTimeoutMillis(s.timeoutSeconds * 1000);
+        cfg.setAutoRead(false);
+        cfg.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        cfg.setWriteBufferWaterMark(ProxyServer.WATER_MARK);
+        cfg.setRecvByteBufAllocator(ProxyServer.READS);
         if (!e.isUnix()) {
             // only what differs from the socket's defaults (Netty turns TCP_NODELAY on): each option is a syscall
             if (!s.tcpNodelay) {
-                b.option(ChannelOption.TCP_NODELAY, false);
+                cfg.setOption(ChannelOption.TCP_NODELAY, false);
             }
             if (s.keepalive) {
-                b.option(ChannelOption.SO_KEEPALIVE, true);
+                cfg.setOption(ChannelOption.SO_KEEPALIVE, true);
             }
         }
+        ch.pipeline().addLast(new ServerSide());
         px.gate.connectStarted();
         SocketAddress to = Transport.address(e);
-        SocketAddress from = e.isUnix() ? null : localAddressFor(s, e, b);
-        ChannelFuture f = from != null ? b.connect(to, from) : b.connect(to);
-        f.addListener((ChannelFutureListener) this::connectDone);
+        SocketAddress from = e.isUnix() ? null : localAddressFor(s, e, cfg);
+        client.eventLoop().register(ch).addListener((ChannelFutureListener) registered -> {
+            if (!registered.isSuccess()) {
+                connectDone(registered);
+                return;
+            }
+            ChannelFuture f = from != null ? ch.connect(to, from) : ch.connect(to);
+            f.addListener((ChannelFutureListener) this::connectDone);
+        });
     }
 
-    /**
-     * The upstream socket's local address: the client's own address with {@code transparent} (IP_TRANSPARENT lets a
-     * socket bind a foreign address; the backend's replies must be routed back through this host), else the
-     * {@code source} address, else the kernel's choice (null).
-     */
-    private SocketAddress localAddressFor(Settings s, Endpoint e, Bootstrap b) {
+    private SocketAddress localAddressFor(Settings s, Endpoint e, ChannelConfig cfg) {
         if (s.transparent && clientAddress instanceof InetSocketAddress ca && px.transport.isEpoll()
                 && ca.getAddress().getClass() == e.inet().getAddress().getClass()) {
-            b.option(EpollChannelOption.IP_TRANSPARENT, true);
+            cfg.setOption(EpollChannelOption.IP_TRANSPARENT, true);
             return new InetSocketAddress(ca.getAddress(), 0);
         }
         if (s.source != null) {
@@ -273,6 +275,7 @@ public final class ProxyConnection {
             resumeReading(client);
             return;
         }
+        f.channel().close(); // a failed upstream channel must not linger: its events would look like the server's
         Throwable cause = f.cause();
         String reason = cause instanceof ConnectTimeoutException ? "connect timeout" : "connect failure: " + cause.getMessage();
         log.debug("connection {}: server {} ({}) failed: {}", id, t.slot(), t.id(), reason);
@@ -484,7 +487,7 @@ public final class ProxyConnection {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt == ChannelInputShutdownEvent.INSTANCE) {
+            if (evt == ChannelInputShutdownEvent.INSTANCE && ctx.channel() == server) {
                 eof(false);
             }
             ReferenceCountUtil.release(evt);
