@@ -173,6 +173,39 @@ class ControlCommandsTest {
     }
 
     @Test
+    void connectionShowsAnOpenConnectionAndCloseCutsIt() throws Exception {
+        try (java.net.Socket held = new java.net.Socket()) {
+            held.connect(node.address(), 2000);
+            held.setSoTimeout(5000);
+            assertThat(held.getInputStream().read()).as("the backend's name arrives").isEqualTo('B');
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(node.control("connection 0"))
+                    .startsWith("Connection 0:\nstate = 2\ndownfd = ").contains("\nclient = 0, server = 1\npend = 0\n"));
+            assertThat(node.control("close 0")).isEqualTo("Forcibly closing connection 0\n");
+            held.getInputStream().skip(2); // "\n" after the name, if still buffered
+            int end;
+            try {
+                end = held.getInputStream().read();
+            } catch (java.net.SocketException reset) {
+                end = -1;
+            }
+            assertThat(end).as("the client sees its connection closed").isEqualTo(-1);
+        }
+        assertThat(node.control("close 999")).isEqualTo("Connection 999 out of range\n");
+    }
+
+    @Test
+    void exitStopsANodeStartedWithX() throws Exception {
+        try (InJvmNode x = InJvmNode.start("-X", "127.0.0.1:" + FreePorts.loopback(), a.spec())) {
+            assertThat(x.control("exit")).isEmpty();
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                x.node().awaitStop();
+                return true;
+            });
+            assertThat(io.jpen.node.testing.TestClient.whoAnswers("127.0.0.2", x.address(), 1000)).isNull();
+        }
+    }
+
+    @Test
     void noAclEmptiesAList() {
         node.control("acl 1 permit 127.0.0.2");
         node.control("client_acl 1");
