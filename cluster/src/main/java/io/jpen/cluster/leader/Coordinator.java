@@ -24,10 +24,24 @@ final class Coordinator {
     static final long STATUS_WAIT_MILLIS = 250;
 
     private final Map<Address, Long> eligibleSince = new HashMap<>();
+    /** What each member's last status said that matters for rebalancing (see {@link #shape}). */
+    private final Map<Address, List<Object>> shapes = new HashMap<>();
+    /** How long the cluster must have been stable before a VIP moves to even out the load; 0: never. */
+    private final long rebalanceDelayMillis;
+    /** The last change of the view, or of any member's eligibility, readiness or holdings (epoch millis). */
+    private long changedAt;
     private int seq;
     private long garpGen;
     private long mergeGen;
     private long seqView = -1;
+
+    /**
+     * @param rebalanceDelayMillis how long the view and every member's state must have stayed the same before a VIP
+     *                             is moved to even out the load (vip_rebalance_delay); 0 for never
+     */
+    Coordinator(long rebalanceDelayMillis) {
+        this.rebalanceDelayMillis = rebalanceDelayMillis;
+    }
 
     /** A member's status arrived (or this member's own changed). */
     void status(Address member, MemberStatus s, long now) {
@@ -36,10 +50,31 @@ final class Coordinator {
         } else {
             eligibleSince.remove(member);
         }
+        List<Object> shape = shape(s);
+        if (!shape.equals(shapes.put(member, shape))) {
+            changedAt = Math.max(changedAt, now);
+        }
+    }
+
+    /** The parts of a status whose change restarts the wait before rebalancing. */
+    private static List<Object> shape(MemberStatus s) {
+        List<String> held = new ArrayList<>();
+        List<String> faulted = new ArrayList<>();
+        for (MemberStatus.VipClaim c : s.vips()) {
+            if (c.holding()) {
+                held.add(c.name());
+            }
+            if (c.faulted()) {
+                faulted.add(c.name());
+            }
+        }
+        return List.of(s.eligible(), s.leaving(), s.ready(), held, faulted);
     }
 
     void view(View v, Assignment last) {
+        changedAt = System.currentTimeMillis();
         eligibleSince.keySet().retainAll(v.getMembers());
+        shapes.keySet().retainAll(v.getMembers());
         if (last != null) {
             garpGen = Math.max(garpGen, last.garpGen());
         }
@@ -88,7 +123,8 @@ final class Coordinator {
             }
             long since = eligibleSince.getOrDefault(a, Long.MAX_VALUE);
             long preemptAt = s.preempt() && since != Long.MAX_VALUE ? since + s.preemptDelayMillis() : Long.MAX_VALUE;
-            candidates.add(new Candidate<>(a, i, s.eligible(), s.witness(), s.leaving(), preemptAt, prio, holding, faulted));
+            candidates.add(new Candidate<>(a, i, s.eligible(), s.witness(), s.leaving(), preemptAt, prio, holding, faulted,
+                    s.ready()));
         }
         boolean complete = candidates.size() == mbrs.size();
         boolean waiting = !complete && now < installedAt + STATUS_WAIT_MILLIS;
@@ -106,8 +142,17 @@ final class Coordinator {
             }
         }
         boolean quorumMet = quorum == 0 || mbrs.size() >= quorum;
-        Election.Result<Address> r = Election.decide(candidates, vips, pending, quorumMet, complete, now);
+        Election.Rebalance rebalance = Election.Rebalance.OFF;
+        long rebalanceAt = Long.MAX_VALUE;
+        if (rebalanceDelayMillis > 0) {
+            rebalanceAt = Math.max(changedAt, installedAt) + rebalanceDelayMillis;
+            rebalance = now >= rebalanceAt ? Election.Rebalance.START : Election.Rebalance.CONTINUE;
+        }
+        Election.Result<Address> r = Election.decide(candidates, vips, pending, quorumMet, complete, now, rebalance);
         long recheck = r.recheckAt();
+        if (rebalance == Election.Rebalance.CONTINUE) {
+            recheck = Math.min(recheck, rebalanceAt); // the cluster will have been stable long enough then
+        }
         if (mergeGen != 0) {
             garpGen = Math.max(garpGen, mergeGen);
             mergeGen = 0;
@@ -127,7 +172,7 @@ final class Coordinator {
             }
         }
         long viewId = view.getViewId().getId();
-        Map<String, Address> from = handovers(holders, statuses, mbrs);
+        Map<String, Address> from = handovers(holders, statuses, mbrs, r.rebalanced(), previous);
         Assignment next = new Assignment(viewId, 0, garpGen, holders, r.unheld(), from);
         if (previous != null && previous.viewId() == viewId && previous.garpGen() == garpGen
                 && next.sameDecision(previous)) {
@@ -141,15 +186,27 @@ final class Coordinator {
         return new Outcome(new Assignment(viewId, seq, garpGen, holders, r.unheld(), from), recheck);
     }
 
-    /** For each VIP given to a member other than a leaving member that holds it: that member (planned handover). */
+    /**
+     * The planned moves: for each VIP given to a member other than one that holds it and hands it over, that member.
+     * A member hands a VIP over when it is leaving, or when the VIP moves away from it to even out the load (decided
+     * now, or earlier in this move: the old holder keeps the VIP until the new one reports holding it).
+     */
     private static Map<String, Address> handovers(Map<String, Address> holders, Map<Address, MemberStatus> statuses,
-                                                  List<Address> mbrs) {
+                                                  List<Address> mbrs, Map<String, Address> rebalanced,
+                                                  Assignment previous) {
         Map<String, Address> from = new HashMap<>();
         for (Map.Entry<String, Address> e : holders.entrySet()) {
+            String v = e.getKey();
             for (Address m : mbrs) {
                 MemberStatus s = statuses.get(m);
-                if (!m.equals(e.getValue()) && s != null && s.leaving() && s.holds(e.getKey())) {
-                    from.put(e.getKey(), m);
+                if (m.equals(e.getValue()) || s == null || !s.holds(v)) {
+                    continue;
+                }
+                boolean moving = m.equals(rebalanced.get(v))
+                        || (previous != null && m.equals(previous.handoverFrom().get(v))
+                        && e.getValue().equals(previous.holders().get(v)));
+                if (s.leaving() || moving) {
+                    from.put(v, m);
                 }
             }
         }

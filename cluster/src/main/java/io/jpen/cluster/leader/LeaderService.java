@@ -73,8 +73,10 @@ public final class LeaderService implements AutoCloseable {
     private final TransitionLog history = new TransitionLog(50);
     private final ScheduledThreadPoolExecutor exec;
     private final Map<String, LocalVip> vips = new LinkedHashMap<>();
-    private final Coordinator coordinator = new Coordinator();
+    private final Coordinator coordinator;
     private final BooleanSupplier listenerHealthy;
+    /** The node's readiness checks that do not pass (NodeContext#notReady); polled, never blocks. */
+    private final Supplier<List<String>> readiness;
     private final List<Protocol> faults;
     /** The node's listening port: forwarding in a handover is limited to it (0: every TCP port of the VIP). */
     private final int servicePort;
@@ -110,7 +112,11 @@ public final class LeaderService implements AutoCloseable {
     private volatile boolean fenced; // mirrors fence != null for the script runner's staleness checks
     private long startupHoldUntil; // see startupHold()
     private boolean metOthers; // this node has been in a view with other members
+    /** The readiness checks that did not pass at the last poll (empty: ready). */
+    private List<String> notReady = List.of();
 
+    /** How often the node's readiness checks are polled (a change is sent to the others at once). */
+    private static final long READINESS_POLL_MILLIS = 200;
     /** How often a node that stood still asks its peers again, and for how long at most. */
     private static final long PROBE_REPEAT_MILLIS = 50;
     private static final long PROBE_GIVE_UP_MILLIS = 1000;
@@ -149,7 +155,19 @@ public final class LeaderService implements AutoCloseable {
      */
     public LeaderService(LeaderOptions options, String nodeName, BooleanSupplier listenerHealthy, List<Protocol> faults,
                          int servicePort) {
+        this(options, nodeName, listenerHealthy, faults, servicePort, List::of);
+    }
+
+    /**
+     * @param readiness the node's readiness checks that do not pass now (empty when ready), e.g. "shared state
+     *                  loaded": while it is not empty this node is given a VIP only if no ready node can hold it.
+     *                  Polled from the leader thread; must be cheap and must not block
+     */
+    public LeaderService(LeaderOptions options, String nodeName, BooleanSupplier listenerHealthy, List<Protocol> faults,
+                         int servicePort, Supplier<List<String>> readiness) {
         this.o = options;
+        this.readiness = readiness;
+        this.coordinator = new Coordinator(options.rebalanceDelay().toMillis());
         this.servicePort = servicePort;
         this.node = nodeName;
         this.log = LoggerFactory.getLogger("jpen.leader." + nodeName);
@@ -186,7 +204,8 @@ public final class LeaderService implements AutoCloseable {
             tracker = new HealthTracker(o.track(), vips.values().stream().map(v -> v.spec.iface()).toList(),
                     listenerHealthy, h -> post(() -> onHealth(h)), node);
             lease = new LeaseKeeper(o.scripts().lifetime(), o.fenceTimeout(), o.group().stallThreshold(), o.quorum(),
-                    channel.contacts(), scripts::renew, new LeaseEvents(), "jpen-vip-lease");
+                    channel.contacts(), scripts::renew, spec -> scripts.up(spec, epochOf(spec.name()), null),
+                    new LeaseEvents(), "jpen-vip-lease");
             Health h = tracker.start();
             if (o.handoverForward() && !scripts.handoverScripts()) {
                 log.warn("no vip-handover-forward/vip-handover-release in {}: a handover will reset the connections "
@@ -211,7 +230,12 @@ public final class LeaderService implements AutoCloseable {
         exec.execute(() -> {
             startupHoldUntil = System.currentTimeMillis() + grace;
             exec.schedule(this::update, grace + 1, TimeUnit.MILLISECONDS);
+            pollReadiness();
         });
+        if (!o.witness()) {
+            exec.scheduleWithFixedDelay(this::pollReadiness, READINESS_POLL_MILLIS, READINESS_POLL_MILLIS,
+                    TimeUnit.MILLISECONDS);
+        }
         Thread join = new Thread(this::join, "jpen-leader-join");
         join.setDaemon(true);
         join.start();
@@ -368,6 +392,21 @@ public final class LeaderService implements AutoCloseable {
         public void onRenewFailed(String vip, ScriptResult r) {
             post(() -> LeaderService.this.onRenewFailed(vip, r));
         }
+
+        @Override
+        public void onReadded(String vip, long lateMillis) {
+            post(() -> {
+                log.warn("{}: the address ran out before it was renewed (renewal {} ms late: a starved machine?); "
+                        + "added again, with gratuitous ARP", vip, lateMillis);
+                history.add(vip + " re-added", "ran out " + lateMillis + " ms before its renewal");
+            });
+        }
+    }
+
+    /** The epoch a VIP was acquired under (for the environment of a re-add on the lease thread; a plain read). */
+    private String epochOf(String vip) {
+        LocalVip v = vips.get(vip);
+        return v == null ? "0" : v.epoch;
     }
 
     private void onView(View v) {
@@ -462,6 +501,32 @@ public final class LeaderService implements AutoCloseable {
             assignment = a;
             update();
         }
+    }
+
+    /**
+     * Reads the node's readiness checks; on a change, logs it (transitions only) and tells the others (the status
+     * carries them). A node that is not ready is chosen for a VIP only when no ready node can hold it.
+     */
+    private void pollReadiness() {
+        List<String> now;
+        try {
+            now = o.witness() ? List.of() : List.copyOf(readiness.get());
+        } catch (RuntimeException e) {
+            now = List.of("readiness check failed: " + e);
+        }
+        if (now.equals(notReady)) {
+            return;
+        }
+        List<String> was = notReady;
+        notReady = now;
+        if (now.isEmpty()) {
+            log.info("ready ({} passed): may be given a VIP", String.join(", ", was));
+            history.add("ready", String.join(", ", was) + " passed");
+        } else {
+            log.info("not ready ({}): given a VIP only if no ready node can hold it", String.join(", ", now));
+            history.add("not ready", String.join(", ", now));
+        }
+        update();
     }
 
     private void onHealth(Health h) {
@@ -567,22 +632,15 @@ public final class LeaderService implements AutoCloseable {
     }
 
     /**
-     * A renewal failed. Status 2 means the address ran out before it was renewed (renewals came late, e.g. on a
-     * starved machine; a real stall would have been caught first): this node is still the holder, so the address is
-     * added again at once, with gratuitous ARP. Anything else (the interface is gone, ...) is a FAULT.
+     * A renewal failed for another reason than the address running out (the lease thread adds that back itself), or
+     * adding it back failed: the interface is gone, the scripts fail... A FAULT: the VIP goes to another node.
      */
     private void onRenewFailed(String name, ScriptResult r) {
         LocalVip v = vips.get(name);
         if (v == null || v.phase != Phase.MASTER) {
             return;
         }
-        if (r.exitCode() != 2 || fence != null) {
-            fault(v, "vip-renew " + r);
-            return;
-        }
-        log.warn("{}: the address expired before it was renewed; adding it again", v.name());
-        history.add(v.name() + " re-added", "expired before renewal");
-        readd(v, "after expiry");
+        fault(v, "vip-renew " + r);
     }
 
     /**
@@ -652,8 +710,11 @@ public final class LeaderService implements AutoCloseable {
             Address was = before == null ? null : before.holders().get(v);
             Address now1 = a.holders().get(v);
             if (!Objects.equals(was, now1)) {
-                log.info("decided: {} -> {} (epoch {})", v, now1 == null ? (a.unheld().contains(v) ? "nobody" : "undecided") : now1,
-                        a.epoch());
+                Address from = a.handoverFrom().get(v);
+                MemberStatus fs = from == null ? null : statuses.get(from);
+                log.info("decided: {} -> {} (epoch {}){}", v, now1 == null ? (a.unheld().contains(v) ? "nobody" : "undecided") : now1,
+                        a.epoch(), from == null ? "" : fs != null && fs.leaving() ? ", handed over by " + from
+                                : ", taken from " + from + " to even out the load");
             }
         }
         assignment = a;
@@ -804,8 +865,8 @@ public final class LeaderService implements AutoCloseable {
         MemberStatus s = statuses.get(next);
         boolean successorUp = s != null && s.holds(v.name());
         boolean successorFailed = s == null || !s.eligible() || s.claim(v.name()).map(MemberStatus.VipClaim::faulted).orElse(true);
-        if (successorUp && leaving && forwarding) {
-            releaseToLo(v, next);
+        if (successorUp && forwarding && (leaving || me.equals(assignment.handoverFrom().get(v.name())))) {
+            releaseToLo(v, next); // a planned move: this node's connections through the VIP go on
             return;
         }
         if (successorUp || successorFailed) {
@@ -851,14 +912,29 @@ public final class LeaderService implements AutoCloseable {
         long gen = v.want.incrementAndGet();
         String epoch = assignment.epoch();
         v.phase = Phase.ACQUIRING;
-        if (v.onLo) {
-            // handed over earlier, and it comes back while this node drains (nobody else can hold it): off lo first
+        if (!notReady.isEmpty()) {
+            log.warn("{}: taking it although this node is not ready ({}): no ready node can hold it, and serving "
+                    + "without it beats not serving", v.name(), String.join(", ", notReady));
+            history.add(v.name() + " taken while not ready", String.join(", ", notReady));
+        }
+        // handed over earlier and it comes back (nobody else can hold it, or the load moved it back): the address is
+        // still on lo here. A leaving node's lo state sends new connections to the successor: it must go first. After
+        // a move to even out the load it routes nothing (this node kept serving): vip-up goes first, a failover is not
+        // held up by the clean-up (sysctls, nft), which follows
+        boolean offLoAfter = v.onLo && !v.loForwards;
+        if (v.onLo && !offLoAfter) {
             v.onLo = false;
+            v.loUntil = 0;
             runner.submit(scripts.releaseDel(v.spec, epoch, "MASTER"));
         }
         startForwarding(v, epoch);
         ScriptJob up = scripts.up(v.spec, epoch, () -> v.want.get() == gen && !fenced);
         runner.submit(up).thenAccept(r -> post(() -> upDone(v, gen, epoch, r)));
+        if (offLoAfter) {
+            v.onLo = false;
+            v.loUntil = 0;
+            runner.submit(scripts.releaseDel(v.spec, epoch, "MASTER"));
+        }
     }
 
     private void upDone(LocalVip v, long gen, String epoch, ScriptResult r) {
@@ -924,11 +1000,23 @@ public final class LeaderService implements AutoCloseable {
      */
     private void releaseToLo(LocalVip v, Address next) {
         String epoch = beginRelease(v, VipState.BACKUP, "moved to " + nameOf(next) + " (epoch "
-                + assignment.epoch() + "), kept on lo while draining");
+                + assignment.epoch() + "), kept on lo " + (leaving ? "while draining" : "for the connections through it"));
         InetAddress ip = channel.physicalAddress(next);
-        long life = TimeUnit.MILLISECONDS.toSeconds(drainMillis + forwardMarginMillis()) + 1;
+        // leaving: until this node exits; a move while staying (evening out the load): as long as the successor
+        // forwards (vip_handover_drain and the margin), then vip-handover-release del here
+        long drain = leaving ? drainMillis : o.handoverDrain().toMillis();
+        long life = TimeUnit.MILLISECONDS.toSeconds(drain + forwardMarginMillis()) + 1;
+        // a leaving node's listener closes: a new connection that still arrives here goes on to the successor. A node
+        // that stays serves it itself (the address is local on lo), and nothing here points at the successor, which
+        // may fail later and hand the VIP back to this node
+        String successor = leaving && ip != null ? ip.getHostAddress() : null;
         v.onLo = true; // whatever the outcome: vip-handover-release del at exit removes what may be there
-        runner.submit(scripts.releaseAdd(v.spec, epoch, ip == null ? null : ip.getHostAddress(), servicePort, life))
+        v.loForwards = successor != null;
+        v.loUntil = leaving ? 0 : System.currentTimeMillis() + drain + forwardMarginMillis();
+        if (v.loUntil > 0) {
+            exec.schedule(this::update, v.loUntil - System.currentTimeMillis() + 1, TimeUnit.MILLISECONDS);
+        }
+        runner.submit(scripts.releaseAdd(v.spec, epoch, successor, servicePort, life))
                 .thenAccept(r -> post(() -> {
                     if (r.ok()) {
                         downDone(v, r);
@@ -1025,6 +1113,14 @@ public final class LeaderService implements AutoCloseable {
     private void endForwarding() {
         long now = System.currentTimeMillis();
         for (LocalVip v : vips.values()) {
+            if (v.onLo && !leaving && !stopping && v.loUntil > 0 && now >= v.loUntil && v.phase == Phase.IDLE) {
+                // moved away while this node stays: the successor no longer forwards to it, the address leaves lo
+                v.onLo = false;
+                v.loUntil = 0;
+                log.info("{}: connections kept after the move are over: address off lo", v.name());
+                history.add(v.name() + " off lo", "forwarding time over");
+                runner.submit(scripts.releaseDel(v.spec, assignment == null ? "0" : assignment.epoch(), "BACKUP"));
+            }
             Address peer = v.forwardPeer;
             if (peer == null) {
                 continue;
@@ -1155,7 +1251,7 @@ public final class LeaderService implements AutoCloseable {
                     v.holding() ? v.since : 0, v.faulted));
         }
         return new MemberStatus(node, o.witness(), health.ok() && !stopping, leaving, o.preempt(),
-                o.preemptDelay().toMillis(), claims, leaving ? drainMillis : 0, stopping);
+                o.preemptDelay().toMillis(), claims, leaving ? drainMillis : 0, stopping, notReady);
     }
 
     // =====================================================================================================  fencing
@@ -1269,7 +1365,9 @@ public final class LeaderService implements AutoCloseable {
             for (Address a : view.getMembers()) {
                 MemberStatus s = statuses.get(a);
                 members.add(new Snapshot.Member(a.toString(), s == null ? "?" : s.witness() ? "witness"
-                        : s.leaving() ? "leaving" : s.eligible() ? "eligible" : "FAULT", a.equals(view.getCoord())));
+                        : s.leaving() ? "leaving" : !s.eligible() ? "FAULT"
+                        : s.ready() ? "eligible" : "not-ready(" + String.join(",", s.notReady()).replace(' ', '-') + ")",
+                        a.equals(view.getCoord())));
             }
         }
         List<Snapshot.Vip> vs = new ArrayList<>();

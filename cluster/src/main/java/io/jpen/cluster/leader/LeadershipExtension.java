@@ -77,7 +77,9 @@ public final class LeadershipExtension implements NodeExtension {
     @Override
     public void start(NodeContext node) {
         this.node = node;
-        service = new LeaderService(options, node.nodeName(), node::listenerHealthy, List.of(), node.listenPort());
+        // readiness: the shared-state extension (started before this one) registered "shared state loaded"
+        service = new LeaderService(options, node.nodeName(), node::listenerHealthy, List.of(), node.listenPort(),
+                node::notReady);
         try {
             service.start();
         } catch (Exception e) {

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
 import static org.awaitility.Awaitility.await;
@@ -48,18 +49,24 @@ final class LeaderGroup implements AutoCloseable {
     private final Map<String, String> common = new HashMap<>();
     private final Map<String, Member> members = new LinkedHashMap<>();
 
-    /** One member: its service, its fault injector and whether its listener counts as healthy. */
+    /**
+     * One member: its service, its fault injector, whether its listener counts as healthy, and its readiness checks
+     * that do not pass (empty: ready).
+     */
     static final class Member {
         final String name;
         final LeaderService service;
         final DISCARD discard;
         final AtomicBoolean listener;
+        final AtomicReference<List<String>> notReady;
 
-        Member(String name, LeaderService service, DISCARD discard, AtomicBoolean listener) {
+        Member(String name, LeaderService service, DISCARD discard, AtomicBoolean listener,
+               AtomicReference<List<String>> notReady) {
             this.name = name;
             this.service = service;
             this.discard = discard;
             this.listener = listener;
+            this.notReady = notReady;
         }
 
         Address address() {
@@ -116,6 +123,14 @@ final class LeaderGroup implements AutoCloseable {
 
     /** Starts member {@code i} (name n{i}, or w{i} for a witness) with extra settings, e.g. vip_priority. */
     Member start(int i, String... keyValues) {
+        return start(i, List.of(), keyValues);
+    }
+
+    /**
+     * Starts member {@code i} whose readiness checks {@code notReady} do not pass yet (empty: ready); change them with
+     * {@link Member#notReady}.
+     */
+    Member start(int i, List<String> notReady, String... keyValues) {
         Map<String, String> o = new HashMap<>(common);
         for (int k = 0; k + 1 < keyValues.length; k += 2) {
             o.put(keyValues[k], keyValues[k + 1]);
@@ -130,13 +145,15 @@ final class LeaderGroup implements AutoCloseable {
         String name = (witness ? "w" : "n") + i;
         DISCARD discard = new DISCARD();
         AtomicBoolean listener = new AtomicBoolean(true);
-        LeaderService s = new LeaderService(LeaderOptions.parse(o), name, listener::get, List.of(discard));
+        AtomicReference<List<String>> ready = new AtomicReference<>(List.copyOf(notReady));
+        LeaderService s = new LeaderService(LeaderOptions.parse(o), name, listener::get, List.of(discard), 0,
+                ready::get);
         try {
             s.start();
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
-        Member m = new Member(name, s, discard, listener);
+        Member m = new Member(name, s, discard, listener, ready);
         members.put(name, m);
         await().atMost(Duration.ofSeconds(15)).until(() -> m.address() != null && !s.snapshot().view().startsWith("("));
         return m;

@@ -312,6 +312,48 @@ public final class JpenCluster implements AutoCloseable {
         return (int) r.lines().filter(l -> l.startsWith("member ")).count();
     }
 
+    /**
+     * A node's role in its own leadership view ({@code vip view}: "member NAME ROLE"): eligible, not-ready(...),
+     * FAULT, leaving, witness or ?; null when it does not answer.
+     */
+    public String role(String node) {
+        String r = ctl(node, "vip view");
+        if (r == null) {
+            return null;
+        }
+        for (String l : r.split("\n")) {
+            String[] w = l.split(" ");
+            if (w.length >= 3 && w[0].equals("member") && w[1].equals(node)) {
+                return w[2];
+            }
+        }
+        return "?";
+    }
+
+    /** Every running node says it is eligible for a VIP (healthy, and its shared table loaded). */
+    public boolean allEligible() {
+        return nodeNames().stream().filter(this::isRunning).allMatch(n -> "eligible".equals(role(n)));
+    }
+
+    /** Every running node holds as many VIPs as any other, give or take one (issue #5: spread over the live nodes). */
+    public boolean spread() {
+        Map<String, Integer> load = new LinkedHashMap<>();
+        for (String n : nodeNames()) {
+            if (isRunning(n)) {
+                load.put(n, 0);
+            }
+        }
+        for (String h : holders().values()) {
+            if (h == null || !load.containsKey(h)) {
+                return false;
+            }
+            load.merge(h, 1, Integer::sum);
+        }
+        int max = load.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+        int min = load.values().stream().mapToInt(Integer::intValue).min().orElse(0);
+        return max - min <= 1;
+    }
+
     /** Every running member sees every running member (JGroups view, Hazelcast membership). */
     public boolean whole() {
         List<String> up = nodeNames().stream().filter(this::isRunning).toList();

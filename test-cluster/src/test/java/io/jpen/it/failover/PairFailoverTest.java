@@ -50,6 +50,8 @@ class PairFailoverTest {
             Bounds.common(soft, k);
             Figures r = Scenarios.rejoin(c, holder, i);
             soft.assertThat(r.extra().get("VIP moves")).as("rejoin %d: VIP moves (nopreempt)", i).isEqualTo("0");
+            soft.assertThat(r.extra().get("table complete before it became eligible"))
+                    .as("rejoin %d: shared table loaded before the node is eligible for a VIP", i).isEqualTo("yes");
             soft.assertThat(r.failed()).as("rejoin %d: failed attempts", i).isLessThanOrEqualTo(5);
             Bounds.common(soft, r);
         }
@@ -104,8 +106,10 @@ class PairFailoverTest {
         SoftAssertions soft = new SoftAssertions();
         for (int i = 1; i <= runs(2); i++) {
             Figures f = Scenarios.handover(c, i);
-            soft.assertThat(f.gapMs()).as("handover %d: gap (ms)", i).isLessThanOrEqualTo(1000);
-            soft.assertThat(f.failed()).as("handover %d: failed attempts", i).isLessThanOrEqualTo(10);
+            // what a planned handover promises since the successor forwards the old holder's connections to it
+            // (docs/leadership.md section 5): no failed attempt, no connection cut, on either node
+            soft.assertThat(f.failed()).as("handover %d: failed attempts", i).isZero();
+            soft.assertThat(f.lostFailed()).as("handover %d: connections cut through the old holder", i).isZero();
             Bounds.common(soft, f);
         }
         soft.assertAll();

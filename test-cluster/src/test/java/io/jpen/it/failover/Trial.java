@@ -51,6 +51,10 @@ final class Trial {
         this.fig = new Figures.Builder(scenario, run);
         c.awaitHolders(SETTLE);
         c.awaitWhole(SETTLE);
+        // every node ready for a VIP (its shared table loaded), and the VIPs spread over the nodes (rebalancing moves
+        // one at a time once the cluster is stable): bounded, a cluster that does not get there is reported by the
+        // scenario's figures (one VIP per node before the fault) rather than failed here
+        awaitQuietly(() -> c.allEligible() && c.spread(), Duration.ofSeconds(30));
         awaitStable(c);
         this.holdersBefore = c.holders();
         this.trackedBefore = c.probe().track(JpenCluster.target(c.vips().get(0)), JpenCluster.TRACKED,
@@ -101,6 +105,14 @@ final class Trial {
                     + "(see the nodes' logs in target/failover-logs/" + c.lab().logDir().getFileName() + ")", e);
         }
         return t;
+    }
+
+    private static void awaitQuietly(java.util.concurrent.Callable<Boolean> condition, Duration atMost) {
+        try {
+            await().atMost(atMost).pollInterval(Duration.ofMillis(200)).until(condition);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            System.out.println("  (not settled within " + atMost.toSeconds() + " s: " + e.getMessage() + ")");
+        }
     }
 
     /** The last {@code n} attempts all succeeded. */

@@ -30,6 +30,12 @@ public enum LeaderKey {
             "off (keepalived's behaviour: a node cut off from the others keeps or takes VIPs, both halves may hold "
                     + "one), majority (more than half of cluster_members), or a member count N. With a quorum a "
                     + "node holds a VIP only while its view has that many members and it hears from them"),
+    VIP_REBALANCE_DELAY("vip_rebalance_delay", "3s",
+            "several VIPs: when one node holds at least two more than another ready node that may hold one of them "
+                    + "at no lower vip_priority, one VIP moves to it (a planned move: the new holder adds it before "
+                    + "the old one lets go, established connections are kept as in a handover), one at a time, once "
+                    + "the view and every node's state have stayed the same this long. 0: never (the first node up "
+                    + "keeps every VIP it took). A pair with one VIP never moves it"),
     VIP_WITNESS("vip_witness", "false",
             "true: this process only votes (quorum of a pair): it holds no VIP and needs no vip_address. "
                     + "'jpen witness ...' starts one without a listener"),

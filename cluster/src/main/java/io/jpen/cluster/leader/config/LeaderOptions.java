@@ -19,11 +19,12 @@ import java.util.Map;
  * @param quorum  members a view must have for anyone in it to hold a VIP; 0 = no quorum (keepalived's behaviour)
  * @param handoverDrain   how long a node drains after a handover when nothing else says (vip_handover_drain)
  * @param handoverForward carry established connections over a planned handover (vip_handover_forward)
+ * @param rebalanceDelay  how long the cluster must be stable before a VIP moves to even out the load, 0 for never
  */
 public record LeaderOptions(List<VipSpec> vips, boolean witness, boolean preempt, Duration preemptDelay, int quorum,
                             Duration fenceTimeout, Duration freezeHolddown, Duration faultHolddown,
                             Duration handoverTimeout, Duration handoverDrain, boolean handoverForward,
-                            ScriptOptions scripts, TrackOptions track, GroupOptions group) {
+                            Duration rebalanceDelay, ScriptOptions scripts, TrackOptions track, GroupOptions group) {
 
     private static final Duration MS = Duration.ofMillis(1);
     private static final Duration HOUR = Duration.ofHours(1);
@@ -71,6 +72,7 @@ public record LeaderOptions(List<VipSpec> vips, boolean witness, boolean preempt
                 o.duration(LeaderKey.VIP_HANDOVER_TIMEOUT, Duration.ofMillis(100), HOUR),
                 o.duration(LeaderKey.VIP_HANDOVER_DRAIN, Duration.ZERO, HOUR),
                 o.flag(LeaderKey.VIP_HANDOVER_FORWARD),
+                o.duration(LeaderKey.VIP_REBALANCE_DELAY, Duration.ZERO, HOUR),
                 scripts(o, witness),
                 track(o),
                 group);
@@ -203,13 +205,13 @@ public record LeaderOptions(List<VipSpec> vips, boolean witness, boolean preempt
     /** The same options with other scripts (tests use recording fakes). */
     public LeaderOptions withScripts(ScriptOptions s) {
         return new LeaderOptions(vips, witness, preempt, preemptDelay, quorum, fenceTimeout, freezeHolddown,
-                faultHolddown, handoverTimeout, handoverDrain, handoverForward, s, track, group);
+                faultHolddown, handoverTimeout, handoverDrain, handoverForward, rebalanceDelay, s, track, group);
     }
 
     /** The same options with another JGroups group (tests). */
     public LeaderOptions withGroup(GroupOptions g) {
         return new LeaderOptions(vips, witness, preempt, preemptDelay, quorum, fenceTimeout, freezeHolddown,
-                faultHolddown, handoverTimeout, handoverDrain, handoverForward, scripts, track, g);
+                faultHolddown, handoverTimeout, handoverDrain, handoverForward, rebalanceDelay, scripts, track, g);
     }
 
     /** A short description for the start-up log line. */

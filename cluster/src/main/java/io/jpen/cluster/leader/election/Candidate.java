@@ -16,15 +16,24 @@ import java.util.Set;
  * @param priorities         its priority for each VIP it is configured for
  * @param holding            the VIPs it reports holding, each with when it became holder (epoch millis)
  * @param faulted            the VIPs whose vip-up failed on it recently
+ * @param ready              its readiness checks pass (e.g. it has loaded the shared client table): a member that is
+ *                           not ready is given a VIP only when no ready member can hold it, and never by preempt or
+ *                           rebalancing
  */
 public record Candidate<M>(M id, int seniority, boolean eligible, boolean witness, boolean leaving,
                            long preemptAllowedAt, Map<String, Integer> priorities, Map<String, Long> holding,
-                           Set<String> faulted) {
+                           Set<String> faulted, boolean ready) {
 
     public Candidate {
         priorities = Map.copyOf(priorities);
         holding = Map.copyOf(holding);
         faulted = Set.copyOf(faulted);
+    }
+
+    /** A member that is ready. */
+    public Candidate(M id, int seniority, boolean eligible, boolean witness, boolean leaving, long preemptAllowedAt,
+                     Map<String, Integer> priorities, Map<String, Long> holding, Set<String> faulted) {
+        this(id, seniority, eligible, witness, leaving, preemptAllowedAt, priorities, holding, faulted, true);
     }
 
     /** May this member hold {@code vip} at all (configured, healthy, not a witness, its vip-up not failing)? */

@@ -17,18 +17,33 @@ import java.util.Optional;
  * @param drainMillis while leaving: how long it will go on serving its established connections after it let go of
  *                 its VIPs (a successor forwards their packets to it no longer than this, plus a margin); 0 otherwise
  * @param stopping its last word: it has drained and is closing (a successor stops forwarding to it)
+ * @param notReady the node's readiness checks that do not pass yet (e.g. "shared state loaded"), empty when ready:
+ *                 a node that is not ready is given a VIP only when no ready node can hold it
  */
 public record MemberStatus(String node, boolean witness, boolean eligible, boolean leaving, boolean preempt,
-                           long preemptDelayMillis, List<VipClaim> vips, long drainMillis, boolean stopping) {
+                           long preemptDelayMillis, List<VipClaim> vips, long drainMillis, boolean stopping,
+                           List<String> notReady) {
 
     public MemberStatus {
         vips = List.copyOf(vips);
+        notReady = List.copyOf(notReady);
     }
 
-    /** A status without drain time (not leaving, or from a node that does not send one). */
+    /** A status without drain time (not leaving, or from a node that does not send one), ready. */
     public MemberStatus(String node, boolean witness, boolean eligible, boolean leaving, boolean preempt,
                         long preemptDelayMillis, List<VipClaim> vips) {
-        this(node, witness, eligible, leaving, preempt, preemptDelayMillis, vips, 0, false);
+        this(node, witness, eligible, leaving, preempt, preemptDelayMillis, vips, 0, false, List.of());
+    }
+
+    /** A ready node's status (or one from a node that does not report readiness). */
+    public MemberStatus(String node, boolean witness, boolean eligible, boolean leaving, boolean preempt,
+                        long preemptDelayMillis, List<VipClaim> vips, long drainMillis, boolean stopping) {
+        this(node, witness, eligible, leaving, preempt, preemptDelayMillis, vips, drainMillis, stopping, List.of());
+    }
+
+    /** Every readiness check of the node passes. */
+    public boolean ready() {
+        return notReady.isEmpty();
     }
 
     /**

@@ -7,6 +7,7 @@ import org.jgroups.protocols.FD_SOCK2;
 import org.jgroups.protocols.FRAG2;
 import org.jgroups.protocols.MERGE3;
 import org.jgroups.protocols.PING;
+import org.jgroups.protocols.PerDestinationBundler;
 import org.jgroups.protocols.TCP;
 import org.jgroups.protocols.TCPPING;
 import org.jgroups.protocols.TP;
@@ -84,6 +85,11 @@ public final class StackFactory {
                     .setClientBindAddr(o.bind())
                     .setValue("tcp_nodelay", true);
             tcp.setValue("non_blocking_sends", true);
+            // JGroups connects in the sending thread, and its default bundler sends to every destination from ONE
+            // thread: a connect to a member behind a cut (SYNs unanswered, sock_conn_timeout) held up heartbeats to
+            // everyone else, and the survivors excluded each other. One sender thread per destination confines
+            // a hanging connect to the messages for that member.
+            tcp.setBundler(new PerDestinationBundler().useSingleSenderThread(false));
             tp = tcp;
         }
         tp.setBindAddress(o.bind());

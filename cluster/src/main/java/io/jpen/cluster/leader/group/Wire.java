@@ -54,6 +54,10 @@ public final class Wire {
             // added after version 1 was released: optional on reading
             out.writeLong(s.drainMillis());
             out.writeBoolean(s.stopping());
+            out.writeShort(s.notReady().size());
+            for (String n : s.notReady()) {
+                out.writeUTF(n);
+            }
         });
     }
 
@@ -124,7 +128,13 @@ public final class Wire {
                 }
                 long drain = in.available() >= Long.BYTES ? in.readLong() : 0;
                 boolean stopping = in.available() > 0 && in.readBoolean();
-                return new MemberStatus(node, witness, eligible, leaving, preempt, delay, vips, drain, stopping);
+                int r = in.available() >= Short.BYTES ? in.readShort() : 0;
+                List<String> notReady = new ArrayList<>(r);
+                for (int i = 0; i < r; i++) {
+                    notReady.add(in.readUTF());
+                }
+                return new MemberStatus(node, witness, eligible, leaving, preempt, delay, vips, drain, stopping,
+                        notReady);
             }
             case ASSIGNMENT -> {
                 long viewId = in.readLong();

@@ -14,23 +14,30 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
- * The holder's side of fencing, on a thread of its own that ticks every few milliseconds:
+ * The holder's side of fencing, on two threads of its own:
  * <ul>
- *   <li><b>Lifetime renewal.</b> A held VIP is added with a short kernel lifetime ({@code vip_lifetime}); this
- *   thread renews it five times per lifetime. If the process dies or freezes the renewals stop and the kernel
- *   removes the address by itself.</li>
- *   <li><b>Stall detection.</b> If this thread finds that it did not run for longer than the others need to exclude
- *   this node (SIGSTOP, a stalled machine: {@code jgroups_fd_timeout + jgroups_verify_timeout - jgroups_fd_interval}),
- *   the others may already have taken over: every lease is dropped on the spot, before anything else runs, and
- *   {@link Events#onStall} tells the leader to remove the addresses without ARP.</li>
- *   <li><b>Quorum contact.</b> With a quorum, a holder must keep hearing from enough members: if fewer than the
- *   quorum were heard within {@code vip_fence_timeout}, {@link Events#onContact} reports it, which makes the holder
- *   drop its VIPs before the majority (which waits jgroups_fd_timeout + jgroups_verify_timeout) takes over.</li>
+ *   <li><b>Lifetime renewal</b> (thread {@code NAME-renew}). A held VIP is added with a short kernel lifetime
+ *   ({@code vip_lifetime}); it is renewed five times per lifetime. If the process dies or freezes the renewals stop
+ *   and the kernel removes the address by itself. A renewal that finds the address gone (it ran out: renewals came
+ *   late on a starved machine, though this node never stood still long enough to be excluded) adds it again at
+ *   once with {@code vip-up}, gratuitous ARP included, and says so ({@link Events#onReadded}).</li>
+ *   <li><b>Stall detection</b> (thread {@code NAME}, which does nothing slow: a script that takes long on a busy
+ *   machine must not look like a frozen node). If this thread finds that it did not run for longer than the others
+ *   need to exclude this node (SIGSTOP, a stalled machine: {@code jgroups_fd_timeout + jgroups_verify_timeout -
+ *   jgroups_fd_interval}), the others may already have taken over: every lease is dropped on the spot, before
+ *   anything else runs, and {@link Events#onStall} tells the leader to remove the addresses without ARP. The renewal
+ *   thread renews nothing while this thread has not ticked recently, so it cannot renew an address across a freeze
+ *   before the stall is noticed.</li>
+ *   <li><b>Quorum contact</b> (the same thread). With a quorum, a holder must keep hearing from enough members: if
+ *   fewer than the quorum were heard within {@code vip_fence_timeout}, {@link Events#onContact} reports it, which
+ *   makes the holder drop its VIPs before the majority (which waits jgroups_fd_timeout + jgroups_verify_timeout) takes
+ *   over.</li>
  * </ul>
  * Renewal uses {@code ip addr change}, which would re-create a removed address; so renewal and removal of one VIP
- * exclude each other ({@link #release} waits for a renewal in flight), and a released lease is never renewed again.
+ * exclude each other ({@link #release} waits for a renewal or re-add in flight), and a released lease is never
+ * renewed again.
  *
- * <p>Events are called on this thread and must only hand over to the leader's executor.
+ * <p>Events are called on these threads and must only hand over to the leader's executor.
  */
 public final class LeaseKeeper implements AutoCloseable {
 
@@ -40,7 +47,11 @@ public final class LeaseKeeper implements AutoCloseable {
 
         void onContact(boolean quorumHeard);
 
+        /** A renewal (or the re-add after an expiry) failed: the lease is no longer renewed. */
         void onRenewFailed(String vip, ScriptResult result);
+
+        /** The address had run out before its renewal and was added again (with gratuitous ARP). */
+        void onReadded(String vip, long lateMillis);
     }
 
     private static final class Lease {
@@ -62,22 +73,26 @@ public final class LeaseKeeper implements AutoCloseable {
     private final int quorum;
     private final ContactTracker contacts;
     private final Function<VipSpec, ScriptJob> renewJob;
+    private final Function<VipSpec, ScriptJob> readdJob;
     private final Events events;
     private final Map<String, Lease> leases = new ConcurrentHashMap<>();
     private final Thread thread;
+    private final Thread renewer;
+    private final java.util.concurrent.Semaphore due = new java.util.concurrent.Semaphore(0);
     private volatile boolean running = true;
     private volatile long lastTickNanos = System.nanoTime();
     private volatile Address self;
     private volatile List<Address> members = List.of();
-    private volatile boolean quorumHeard; // written by this thread only
+    private volatile boolean quorumHeard; // written by the tick thread only
 
     /**
      * @param fenceTimeout   with a quorum: how long the quorum may stay unheard before the holder lets go
-     * @param stallThreshold a pause of this thread longer than this counts as a stall
+     * @param stallThreshold a pause of the tick thread longer than this counts as a stall
+     * @param readdJob       adds an address that ran out again (vip-up: with a fresh lifetime and gratuitous ARP)
      */
     public LeaseKeeper(Duration lifetime, Duration fenceTimeout, Duration stallThreshold, int quorum,
-                       ContactTracker contacts, Function<VipSpec, ScriptJob> renewJob, Events events,
-                       String threadName) {
+                       ContactTracker contacts, Function<VipSpec, ScriptJob> renewJob,
+                       Function<VipSpec, ScriptJob> readdJob, Events events, String threadName) {
         this.lifetimeNanos = lifetime.toNanos();
         this.renewNanos = lifetime.toNanos() / 5;
         this.fenceNanos = fenceTimeout.toNanos();
@@ -86,15 +101,20 @@ public final class LeaseKeeper implements AutoCloseable {
         this.quorum = quorum;
         this.contacts = contacts;
         this.renewJob = renewJob;
+        this.readdJob = readdJob;
         this.events = events;
         this.thread = new Thread(this::loop, threadName);
         this.thread.setDaemon(true);
-        // above the JGroups and script threads: a busy machine must not look like a frozen holder
+        // above the JGroups and script threads (where the JVM maps priorities to the OS)
         this.thread.setPriority(Thread.MAX_PRIORITY);
+        this.renewer = new Thread(this::renewLoop, threadName + "-renew");
+        this.renewer.setDaemon(true);
+        this.renewer.setPriority(Thread.MAX_PRIORITY);
     }
 
     public void start() {
         thread.start();
+        renewer.start();
     }
 
     /** The current view, for the quorum contact check. */
@@ -160,7 +180,25 @@ public final class LeaseKeeper implements AutoCloseable {
                 continue;
             }
             checkContact();
-            renew(now);
+            if (lifetimeNanos > 0 && leases.values().stream().anyMatch(l -> l.active && now - l.lastOkNanos >= renewNanos)
+                    && due.availablePermits() == 0) {
+                due.release();
+            }
+        }
+    }
+
+    /** The renewal thread: renews (or re-adds) each lease that is due, when the tick thread asks. */
+    private void renewLoop() {
+        while (running) {
+            try {
+                due.acquire();
+            } catch (InterruptedException e) {
+                return;
+            }
+            due.drainPermits();
+            for (Lease l : leases.values()) {
+                renew(l);
+            }
         }
     }
 
@@ -182,35 +220,45 @@ public final class LeaseKeeper implements AutoCloseable {
         }
     }
 
-    private void renew(long now) {
-        if (lifetimeNanos == 0) {
+    private void renew(Lease l) {
+        ScriptResult r;
+        synchronized (l) {
+            long start = System.nanoTime();
+            // not across a freeze: the tick thread judges a stall first (the others may have taken over meanwhile)
+            if (!l.active || start - l.lastOkNanos < renewNanos || start - lastTickNanos > stallNanos) {
+                return;
+            }
+            r = ScriptRunner.runNow(renewJob.apply(l.vip));
+            if (r.ok()) {
+                l.lastOkNanos = start; // the new lifetime counts from no later than this
+                return;
+            }
+            if (r.exitCode() == 2) {
+                if (!l.active || System.nanoTime() - lastTickNanos > stallNanos) {
+                    return; // released meanwhile, or a stall: the tick thread and the leader take it from here
+                }
+                // the address ran out before this renewal: still the holder (nothing stood still), so add it again
+                long late = (start - l.lastOkNanos - lifetimeNanos) / 1_000_000;
+                r = ScriptRunner.runNow(readdJob.apply(l.vip));
+                if (r.ok()) {
+                    l.lastOkNanos = start;
+                    events.onReadded(l.vip.name(), Math.max(0, late));
+                    return;
+                }
+            }
+        }
+        if (r.outcome() == ScriptResult.Outcome.SKIPPED) {
             return;
         }
-        for (Lease l : leases.values()) {
-            if (!l.active || now - l.lastOkNanos < renewNanos) {
-                continue;
-            }
-            ScriptResult r;
-            synchronized (l) {
-                if (!l.active) {
-                    continue;
-                }
-                r = ScriptRunner.runNow(renewJob.apply(l.vip));
-                if (r.ok()) {
-                    l.lastOkNanos = now;
-                }
-            }
-            if (!r.ok()) {
-                l.active = false; // not again: the leader decides (add it again, or hand the VIP on)
-                leases.remove(l.vip.name(), l);
-                events.onRenewFailed(l.vip.name(), r);
-            }
-        }
+        l.active = false; // not again: the leader decides (a FAULT, the VIP goes to another node)
+        leases.remove(l.vip.name(), l);
+        events.onRenewFailed(l.vip.name(), r);
     }
 
     @Override
     public void close() {
         running = false;
         thread.interrupt();
+        renewer.interrupt();
     }
 }

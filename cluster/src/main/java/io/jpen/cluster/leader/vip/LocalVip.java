@@ -40,6 +40,13 @@ public final class LocalVip {
      * established connections go on while it drains; vip-handover-release del undoes it (exit, or taking it back).
      */
     public boolean onLo;
+    /**
+     * When the address leaves {@code lo} again although this node keeps running (it was moved away to even out the
+     * load; epoch millis), 0 when it stays until exit (a leaving node).
+     */
+    public long loUntil;
+    /** While {@link #onLo}: new connections that arrive here are sent on to the successor (a leaving node). */
+    public boolean loForwards;
     /** Successor side of a handover: the old holder this node forwards unknown connections to, null if none. */
     public org.jgroups.Address forwardPeer;
     /** When that forwarding began (epoch millis). */

@@ -32,27 +32,27 @@ class ElectionTest {
             h.put(v, since);
         }
         return new Candidate<>(c.id(), c.seniority(), c.eligible(), c.witness(), c.leaving(), c.preemptAllowedAt(),
-                c.priorities(), h, c.faulted());
+                c.priorities(), h, c.faulted(), c.ready());
     }
 
     private static Candidate<String> preemptAt(Candidate<String> c, long at) {
         return new Candidate<>(c.id(), c.seniority(), c.eligible(), c.witness(), c.leaving(), at, c.priorities(),
-                c.holding(), c.faulted());
+                c.holding(), c.faulted(), c.ready());
     }
 
     private static Candidate<String> leaving(Candidate<String> c) {
         return new Candidate<>(c.id(), c.seniority(), c.eligible(), c.witness(), true, c.preemptAllowedAt(),
-                c.priorities(), c.holding(), c.faulted());
+                c.priorities(), c.holding(), c.faulted(), c.ready());
     }
 
     private static Candidate<String> ineligible(Candidate<String> c) {
         return new Candidate<>(c.id(), c.seniority(), false, c.witness(), c.leaving(), c.preemptAllowedAt(),
-                c.priorities(), c.holding(), c.faulted());
+                c.priorities(), c.holding(), c.faulted(), c.ready());
     }
 
     private static Candidate<String> faulted(Candidate<String> c, String vip) {
         return new Candidate<>(c.id(), c.seniority(), c.eligible(), c.witness(), c.leaving(), c.preemptAllowedAt(),
-                c.priorities(), c.holding(), Set.of(vip));
+                c.priorities(), c.holding(), Set.of(vip), c.ready());
     }
 
     private static Candidate<String> witness(String id, int seniority) {
@@ -215,5 +215,121 @@ class ElectionTest {
         var one = decide(ms, "v3", "v1", "v2");
         var two = decide(List.of(ms.get(2), ms.get(0), ms.get(1)), "v1", "v2", "v3");
         assertThat(one.holders()).isEqualTo(two.holders());
+    }
+
+    // ------------------------------------------------------------------------------------------------ readiness
+
+    private static Candidate<String> notReady(Candidate<String> c) {
+        return new Candidate<>(c.id(), c.seniority(), c.eligible(), c.witness(), c.leaving(), c.preemptAllowedAt(),
+                c.priorities(), c.holding(), c.faulted(), false);
+    }
+
+    @Test
+    void aFreeVipGoesToAReadyMemberBeforeAnOlderOneStillLoadingItsTable() {
+        var r = decide(List.of(notReady(m("a", 0, 100, "v")), m("b", 1, 100, "v")), "v");
+        assertThat(r.holders()).containsEntry("v", "b");
+    }
+
+    @Test
+    void aMemberThatIsNotReadyStillTakesAVipNobodyElseCanHold() {
+        var r = decide(List.of(notReady(m("a", 0, 100, "v")), ineligible(m("b", 1, 100, "v"))), "v");
+        assertThat(r.holders()).containsEntry("v", "a");
+    }
+
+    @Test
+    void aMemberThatIsNotReadyDoesNotPreempt() {
+        var r = decide(List.of(holding(m("a", 0, 100, "v"), "v"), preemptAt(notReady(m("b", 1, 200, "v")), 0)), "v");
+        assertThat(r.holders()).containsEntry("v", "a");
+    }
+
+    @Test
+    void anIncumbentThatIsNotReadyKeepsItsVip() {
+        var r = decide(List.of(notReady(holding(m("a", 0, 100, "v"), "v")), m("b", 1, 100, "v")), "v");
+        assertThat(r.holders()).containsEntry("v", "a");
+    }
+
+    // ------------------------------------------------------------------------------------------------ rebalancing
+
+    private static Election.Result<String> rebalance(List<Candidate<String>> members, Map<String, String> pending,
+                                                     Election.Rebalance mode, String... vips) {
+        return Election.decide(members, List.of(vips), pending, true, true, NOW, mode);
+    }
+
+    private static final String[] V3 = {"v1", "v2", "v3"};
+
+    @Test
+    void theFirstNodeUpGivesOneVipToANodeThatJoinedWithNone() {
+        var r = rebalance(List.of(holding(m("a", 0, 100, V3), V3), m("b", 1, 100, V3), m("c", 2, 100, V3)),
+                Map.of("v1", "a", "v2", "a", "v3", "a"), Election.Rebalance.START, V3);
+        assertThat(r.holders()).containsEntry("v1", "b").containsEntry("v2", "a").containsEntry("v3", "a");
+        assertThat(r.rebalanced()).containsExactly(Map.entry("v1", "a"));
+    }
+
+    @Test
+    void aMoveInProgressGoesOnUntilTheNewHolderHoldsAndTheNextWaits() {
+        List<Candidate<String>> ms = List.of(holding(m("a", 0, 100, V3), V3), m("b", 1, 100, V3), m("c", 2, 100, V3));
+        Map<String, String> decided = Map.of("v1", "b", "v2", "a", "v3", "a");
+        var going = rebalance(ms, decided, Election.Rebalance.CONTINUE, V3);
+        assertThat(going.holders()).isEqualTo(decided);
+        // the new holder reports holding while the old one still does: it keeps it, nothing else moves yet
+        var both = rebalance(List.of(holding(m("a", 0, 100, V3), V3), holdingSince(m("b", 1, 100, V3), 5, "v1"),
+                m("c", 2, 100, V3)), decided, Election.Rebalance.START, V3);
+        assertThat(both.holders()).isEqualTo(decided);
+        // settled: the next move, to c
+        var next = rebalance(List.of(holding(m("a", 0, 100, V3), "v2", "v3"), holding(m("b", 1, 100, V3), "v1"),
+                m("c", 2, 100, V3)), decided, Election.Rebalance.START, V3);
+        assertThat(next.holders()).containsEntry("v1", "b").containsEntry("v2", "c").containsEntry("v3", "a");
+        // spread: no further move
+        Map<String, String> spread = Map.of("v1", "b", "v2", "c", "v3", "a");
+        var done = rebalance(List.of(holding(m("a", 0, 100, V3), "v3"), holding(m("b", 1, 100, V3), "v1"),
+                holding(m("c", 2, 100, V3), "v2")), spread, Election.Rebalance.START, V3);
+        assertThat(done.holders()).isEqualTo(spread);
+        assertThat(done.rebalanced()).isEmpty();
+    }
+
+    @Test
+    void aPairWithOneVipNeverMovesIt() {
+        var r = rebalance(List.of(holding(m("a", 0, 100, "v"), "v"), m("b", 1, 100, "v")), Map.of("v", "a"),
+                Election.Rebalance.START, "v");
+        assertThat(r.holders()).containsEntry("v", "a");
+        assertThat(r.rebalanced()).isEmpty();
+    }
+
+    @Test
+    void aPairWithThreeVipsEndsTwoAndOne() {
+        var r = rebalance(List.of(holding(m("a", 0, 100, V3), V3), m("b", 1, 100, V3)),
+                Map.of("v1", "a", "v2", "a", "v3", "a"), Election.Rebalance.START, V3);
+        assertThat(r.holders()).containsEntry("v1", "b");
+        var after = rebalance(List.of(holding(m("a", 0, 100, V3), "v2", "v3"), holding(m("b", 1, 100, V3), "v1")),
+                r.holders(), Election.Rebalance.START, V3);
+        assertThat(after.rebalanced()).isEmpty();
+    }
+
+    @Test
+    void rebalancingNeverMovesAVipToALowerPriorityNorToAMemberThatIsNotReady() {
+        Map<String, Integer> home = Map.of("v1", 150, "v2", 100, "v3", 100);
+        Candidate<String> a = new Candidate<>("a", 0, true, false, false, NEVER, home,
+                Map.of("v1", 1L, "v2", 1L, "v3", 1L), Set.of());
+        Map<String, String> all = Map.of("v1", "a", "v2", "a", "v3", "a");
+        var r = rebalance(List.of(a, m("b", 1, 100, V3)), all, Election.Rebalance.START, V3);
+        assertThat(r.holders()).containsEntry("v1", "a").containsEntry("v2", "b").containsEntry("v3", "a");
+        var none = rebalance(List.of(a, notReady(m("b", 1, 100, V3))), all, Election.Rebalance.START, V3);
+        assertThat(none.holders()).isEqualTo(all);
+    }
+
+    @Test
+    void withoutRebalancingOrBeforeTheClusterIsStableNothingMoves() {
+        List<Candidate<String>> ms = List.of(holding(m("a", 0, 100, V3), V3), m("b", 1, 100, V3));
+        Map<String, String> all = Map.of("v1", "a", "v2", "a", "v3", "a");
+        assertThat(rebalance(ms, all, Election.Rebalance.OFF, V3).holders()).isEqualTo(all);
+        assertThat(rebalance(ms, all, Election.Rebalance.CONTINUE, V3).holders()).isEqualTo(all);
+    }
+
+    @Test
+    void aMoveThatNoLongerEvensOutTheLoadIsCalledOff() {
+        // v1 was to go from a to b, but b took v2 and v3 over meanwhile (a's other VIPs failed over): a keeps v1
+        var r = rebalance(List.of(holding(m("a", 0, 100, V3), "v1"), holding(m("b", 1, 100, V3), "v2", "v3")),
+                Map.of("v1", "b", "v2", "b", "v3", "b"), Election.Rebalance.START, V3);
+        assertThat(r.holders()).containsEntry("v1", "a");
     }
 }
