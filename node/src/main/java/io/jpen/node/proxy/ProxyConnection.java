@@ -355,12 +355,17 @@ public final class ProxyConnection {
         c.config().setAutoRead(true);
     }
 
-    /** Shuts down {@code to}'s output once everything written to it before has gone out. */
+    /**
+     * Shuts down {@code to}'s output once everything written to it before has gone out. Its own EOF, when it comes,
+     * then ends the connection: that channel is closed at once instead of shutting down its input first, which on a
+     * socket already closed both ways fails with ENOTCONN inside Netty (an exception per connection).
+     */
     private static void halfClose(Channel to) {
         if (to != null && to.isActive()) {
             to.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
                 if (f.channel() instanceof DuplexChannel d && f.channel().isActive()) {
                     d.shutdownOutput();
+                    d.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
                 }
             });
         }
