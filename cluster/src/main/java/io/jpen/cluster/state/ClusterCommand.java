@@ -105,6 +105,7 @@ final class ClusterCommand implements AutoCloseable {
         r.line("events applied " + st.applied.sum() + " lost " + st.eventsDropped.sum() + " reloads " + st.resyncs.sum()
                 + (ap.lastResyncMillis() < 0 ? "" : " (last: " + ap.lastResyncClients() + " clients in "
                 + ap.lastResyncMillis() + " ms)"));
+        r.line("peer blacklistings checked from here " + st.reportsChecked.sum() + " lifted " + st.reportsLifted.sum());
     }
 
     private String count(IMap<String, String> map) {

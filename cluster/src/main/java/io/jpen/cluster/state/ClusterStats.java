@@ -16,4 +16,8 @@ final class ClusterStats {
     final LongAdder eventsDropped = new LongAdder();
     /** Full reloads of the shared state (join, merge, lost events). */
     final LongAdder resyncs = new LongAdder();
+    /** Peers' connect-failure blacklistings checked by a connect from this node. */
+    final LongAdder reportsChecked = new LongAdder();
+    /** Of those, lifted on this node because the connect succeeded. */
+    final LongAdder reportsLifted = new LongAdder();
 }

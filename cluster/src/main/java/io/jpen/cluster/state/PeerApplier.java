@@ -82,6 +82,8 @@ final class PeerApplier implements AutoCloseable {
     private final BlockingQueue<Event> queue = new ArrayBlockingQueue<>(CAPACITY);
     private final AtomicBoolean lostEvents = new AtomicBoolean();
     private final Thread thread;
+    /** Checks each peer's automatic blacklisting from this node (a node cut off from the backends reports them all). */
+    private final ReportVerifier verifier;
     private volatile SharedMaps maps;
     private volatile boolean closed;
     private volatile long lastResyncMillis = -1;
@@ -97,11 +99,13 @@ final class PeerApplier implements AutoCloseable {
         this.origin = origin;
         this.label = label;
         this.stats = stats;
+        this.verifier = new ReportVerifier(health, () -> settings.current().timeoutSeconds * 1000, label, stats);
         this.thread = new Thread(this::run, "jpen-cluster-apply");
         this.thread.setDaemon(true);
     }
 
     void start() {
+        verifier.start();
         thread.start();
     }
 
@@ -150,6 +154,7 @@ final class PeerApplier implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        verifier.close();
         thread.interrupt();
         try {
             thread.join(2000);
@@ -280,15 +285,22 @@ final class PeerApplier implements AutoCloseable {
             stats.applied.increment();
             return;
         }
-        health.setStatus(id, entry.status(), entry.origin().equals(origin) ? entry.reason()
-                : "by " + entry.origin() + ": " + entry.reason());
+        boolean peers = !entry.origin().equals(origin);
+        health.setStatus(id, entry.status(), peers ? "by " + entry.origin() + ": " + entry.reason() : entry.reason());
         stats.applied.increment();
+        if (peers && entry.status() != 0 && entry.reason().startsWith("connect")) {
+            verifier.check(id, entry.status(), entry.origin()); // a TCP connect failure: checked by a TCP connect
+        }
+    }
+
+    /** A blacklisting made by a connect failure or timeout, not by an operator (control). */
+    private static boolean isObservation(HealthEntry entry) {
+        return entry.status() != 0 && !entry.reason().startsWith("control");
     }
 
     /** A connect failure or timeout (not an operator's command) that happened long before we learn of it. */
     static boolean isStaleObservation(HealthEntry entry, long nowMillis) {
-        return entry.status() != 0 && !entry.reason().startsWith("control")
-                && nowMillis - entry.status() > STALE_REPORT_MILLIS;
+        return isObservation(entry) && nowMillis - entry.status() > STALE_REPORT_MILLIS;
     }
 
     private void applySettings(String value) {

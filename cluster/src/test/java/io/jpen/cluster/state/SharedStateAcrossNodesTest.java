@@ -163,13 +163,39 @@ class SharedStateAcrossNodesTest {
         a.control("server 2 address 127.0.0.153 port " + b2Port + " prio 0"); // preferred, and down
         a.awaitSameSettings(b);
 
+        long checked = b.extension.stats().reportsChecked.sum();
         assertThat(a.answer(freshClient())).as("b2 refuses: failover to the next slot").isEqualTo("b0");
         ServerId b2Id = new ServerId("127.0.0.153:" + b2Port);
         await().atMost(ClusterNode.WAIT).until(() -> b.node.node().health().status(b2Id) != 0);
+        // b has checked a's report with a connect of its own, refused too: the blacklisting stands on b
+        await().atMost(ClusterNode.WAIT).until(() -> b.extension.stats().reportsChecked.sum() > checked);
+        assertThat(b.node.node().health().status(b2Id)).isNotZero();
         try (IdentifyingBackend b2 = IdentifyingBackend.start("b2", "127.0.0.153", b2Port)) {
             // b2 is up now, and preferred: only the blacklisting made on a keeps b away from it
             assertThat(b.answer(freshClient())).isEqualTo("b0");
             assertThat(b2.connections()).isZero();
         }
+    }
+
+    @Test
+    @Order(8)
+    void aPeersConnectFailureIsLiftedWhereTheServerCanBeReached() {
+        a.control("no weight");
+        a.control("prio");
+        a.control("server 0 prio 0"); // preferred
+        a.control("server 1 prio 1");
+        a.control("server 2 prio 2"); // b2 is down again: last
+        a.awaitSameSettings(b);
+        ServerId b0Id = new ServerId(b0.spec());
+        long lifted = a.extension.stats().reportsLifted.sum();
+        // what a node cut off from the backends publishes when its link comes back: b0 "timed out" just now
+        b.extension.maps().health().put(b0Id.value(),
+                new SharedValues.HealthEntry(System.currentTimeMillis(), "cut-off@10.9.9.9", "connect timeout").encode());
+        // a applies it, connects to b0 itself, and lifts it on this node; the shared entry stays the reporter's
+        await().atMost(ClusterNode.WAIT).until(() -> a.extension.stats().reportsLifted.sum() > lifted);
+        assertThat(a.node.node().health().status(b0Id)).isZero();
+        assertThat(a.answer(freshClient())).as("b0, preferred, still served from a").isEqualTo("b0");
+        assertThat(a.control("cluster")).contains("lifted " + (lifted + 1));
+        assertThat(b.extension.maps().health().get(b0Id.value())).contains("cut-off@10.9.9.9");
     }
 }
