@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.ServiceLoader;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The {@code jpen} command: {@code jpen ctl ...} is the control client, anything else starts a node. Exit status:
@@ -58,6 +59,14 @@ public final class Main {
             lc.putProperty("node", node.nodeName());
         }
         Logger log = LoggerFactory.getLogger("jpen.main");
+        // HUP and USR1 are caught before the start: the JVM's default for SIGHUP is to exit, and an operator (or
+        // 'systemctl reload') may send it as soon as the node says it started. One that comes before the start is
+        // over is carried out right after it.
+        AtomicBoolean started = new AtomicBoolean();
+        AtomicBoolean reloadDue = new AtomicBoolean();
+        AtomicBoolean statsDue = new AtomicBoolean();
+        Signal.handle(new Signal("HUP"), s -> whenStarted(started, reloadDue, node::reload));
+        Signal.handle(new Signal("USR1"), s -> whenStarted(started, statsDue, node::dumpStats));
         try {
             node.start();
         } catch (IOException | RuntimeException e) {
@@ -66,14 +75,30 @@ public final class Main {
             System.exit(1);
             return;
         }
-        Signal.handle(new Signal("HUP"), s -> node.reload());
-        Signal.handle(new Signal("USR1"), s -> node.dumpStats());
+        started.set(true);
+        if (reloadDue.getAndSet(false)) {
+            node.reload();
+        }
+        if (statsDue.getAndSet(false)) {
+            node.dumpStats();
+        }
         Signal.handle(new Signal("TERM"), s -> new Thread(node::stop, "jpen-stop").start());
         Signal.handle(new Signal("INT"), s -> new Thread(node::stop, "jpen-stop").start());
         try {
             System.exit(node.awaitStop());
         } catch (InterruptedException e) {
             System.exit(1);
+        }
+    }
+
+    /**
+     * Marks {@code action} due and runs it if the node has started; otherwise the main thread runs it once the start
+     * is over. Whichever side takes {@code due} runs it, so a signal during the hand-over is neither lost nor doubled.
+     */
+    private static void whenStarted(AtomicBoolean started, AtomicBoolean due, Runnable action) {
+        due.set(true);
+        if (started.get() && due.getAndSet(false)) {
+            action.run();
         }
     }
 
