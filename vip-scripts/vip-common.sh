@@ -34,8 +34,11 @@ arping_flavour() {
 #            a real error shows on stderr, which is what we judge by)
 #   iputils: arping -U -I IF -c 1 ADDR, COUNT times, INTERVAL apart (its -i takes whole seconds only, and every run
 #            waits a second after sending: each runs in the background so the burst is not stretched)
+#   A caller may look the flavour up beforehand (ARPING_FLAVOUR=$(arping_flavour)) so that the first packet leaves
+#   as soon as possible after the address was added.
 garp_burst() {
-  fl=$(arping_flavour) || die "no arping found: install 'arping' (Habets) or 'iputils-arping'" 3
+  fl=${ARPING_FLAVOUR:-}
+  [ -n "$fl" ] || fl=$(arping_flavour) || die "no arping found: install 'arping' (Habets) or 'iputils-arping'" 3
   kind=${fl%% *}
   bin=${fl#* }
   n=$3

@@ -35,8 +35,8 @@ import static org.awaitility.Awaitility.await;
  * the VIP, and killing the holder's container moves the VIP to the other.
  *
  * <p>No registry is reachable here: the recipe's base image must exist locally. {@code .ci/run} imports one built with
- * debootstrap ({@code JPEN_BASE_IMAGE}, default {@code jpen-ci/jre17:1}: Debian bookworm with openjdk-17-jre-headless,
- * iproute2, arping, procps, socat); it is passed as the recipe's build argument {@code BASE}, and any other image the
+ * debootstrap ({@code JPEN_BASE_IMAGE}, default {@code jpen-ci/jre17:2}: Debian bookworm with openjdk-17-jre-headless,
+ * iproute2, iputils-arping, procps, socat); it is passed as the recipe's build argument {@code BASE}, and any other image the
  * recipe names in {@code FROM} that is missing locally is tagged from it. The engine must run already
  * ({@code .ci/run} starts dockerd); the test is skipped with a loud message only where there is none, and fails
  * instead with {@code JPEN_DOCKER_REQUIRED=1} (CI). {@code -Djpen.image.recipe=PATH} tries another recipe.
@@ -82,7 +82,7 @@ class ImageFailoverTest {
             throw new TestAbortedException(why);
         }
         assertThat(JpenProcess.distributionBuilt()).as("deploy/target/jpen/lib (mvn package)").isTrue();
-        base = System.getenv().getOrDefault("JPEN_BASE_IMAGE", "jpen-ci/jre17:1");
+        base = System.getenv().getOrDefault("JPEN_BASE_IMAGE", "jpen-ci/jre17:2");
     }
 
     @Test
@@ -185,7 +185,7 @@ class ImageFailoverTest {
     }
 
     private static GenericContainer<?> plain(Network net, String ip) {
-        return new GenericContainer<>(System.getenv().getOrDefault("JPEN_BASE_IMAGE", "jpen-ci/jre17:1"))
+        return new GenericContainer<>(System.getenv().getOrDefault("JPEN_BASE_IMAGE", "jpen-ci/jre17:2"))
                 .withNetwork(net)
                 .withCreateContainerCmdModifier(cmd -> cmd.withIpv4Address(ip));
     }

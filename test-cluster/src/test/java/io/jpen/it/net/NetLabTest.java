@@ -1,6 +1,7 @@
 package io.jpen.it.net;
 
 import io.jpen.it.agent.BackendMain;
+import io.jpen.node.testing.JpenProcess;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -66,7 +67,9 @@ class NetLabTest {
                 long moved = System.nanoTime();
                 a.exec("ip", "addr", "del", vip + "/16", "dev", "eth0").orThrow();
                 b.exec("ip", "addr", "add", vip + "/16", "dev", "eth0").orThrow();
-                b.exec("arping", "-q", "-U", "-S", vip, "-i", "eth0", "-c", "1", vip);
+                // the project's own script: it speaks either arping (iputils or Habets)
+                b.exec(JpenProcess.root().resolve("vip-scripts/vip-garp").toString(), "eth0", vip)
+                        .orThrow();
                 assertThat(vips.awaitHolder(vip, "b"::equals, Duration.ofSeconds(5))).isEqualTo("b");
                 assertThat(arps.await(vip, b.mac(), moved, Duration.ofSeconds(5))).isNotNull();
                 await().atMost(Duration.ofSeconds(10)).until(() -> p.attempts("main").stream()

@@ -50,7 +50,7 @@ public final class Privileges {
             return null;
         }
         return "the failover tests build network namespaces and need root with CAP_NET_ADMIN and CAP_SYS_ADMIN and the "
-                + "tools " + TOOLS + " (apt-get install iproute2 nftables tcpdump arping): " + String.join("; ", problems)
+                + "tools " + TOOLS + " (apt-get install iproute2 nftables tcpdump iputils-arping): " + String.join("; ", problems)
                 + ". Run them as root (CI does: .ci/run), e.g. sudo mvn -B verify -pl test-cluster.";
     }
 
