@@ -97,7 +97,13 @@ class LauncherTest {
                 assertThat(TestClient.whoAnswers("127.0.0.2", TestClient.loopback(port))).isEqualTo("A");
                 Files.writeString(cfg, "server 0 address 127.0.0.1 port " + b.port() + "\nroundrobin\n");
                 p.signal("HUP");
-                await().atMost(Duration.ofSeconds(10)).until(() -> "B".equals(TestClient.whoAnswers("127.0.0.3", TestClient.loopback(port))));
+                try {
+                    p.awaitOutput("reloaded", Duration.ofSeconds(10));
+                    await().atMost(Duration.ofSeconds(10)).until(() -> "B".equals(TestClient.whoAnswers("127.0.0.3", TestClient.loopback(port))));
+                } catch (IllegalStateException | org.awaitility.core.ConditionTimeoutException e) {
+                    throw new AssertionError("no reload seen after SIGHUP (alive: " + p.isAlive() + "); the node said:\n"
+                            + p.output(), e);
+                }
                 p.signal("USR1");
                 await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(web) && Files.readString(web).contains("</html>"));
                 assertThat(Files.readString(web)).contains("<title>Pen status page</title>").contains("<td>" + b.port() + "</td>");
