@@ -14,6 +14,7 @@ import io.jpen.node.config.StartupOptions;
 import io.jpen.node.control.CommandInterpreter;
 import io.jpen.node.control.CommandInterpreter.Origin;
 import io.jpen.node.control.ControlServer;
+import io.jpen.node.health.BlacklistRecheck;
 import io.jpen.node.health.HealthBoard;
 import io.jpen.node.health.LocalHealthBoard;
 import io.jpen.node.proxy.BackendHook;
@@ -231,6 +232,8 @@ public final class Node implements NodeContext {
         clients.configure(s.clientsMax, s.trackingSeconds * 1000L);
         Balancer balancer = new Balancer(settings, clients, health, counters, System::currentTimeMillis);
         proxy = new ProxyServices(balancer, transport, connections, null, new ProxyHeaderSender(backendHook), tls);
+        recheck = new BlacklistRecheck(health, balancer.ownBlacklistings(),
+                () -> settings.current().timeoutSeconds * 1000);
         applyLocal(s, null);
         settings.addListener(next -> controlExecutor.execute(() -> applyLocal(next, null)));
         if (options.udp()) {
@@ -257,6 +260,7 @@ public final class Node implements NodeContext {
     }
 
     private RequestLog requestLog;
+    private BlacklistRecheck recheck;
 
     /** Applies the parts of a settings change that live outside the snapshot. Runs on the control executor. */
     private void applyLocal(Settings s, Object ignored) {
@@ -381,6 +385,9 @@ public final class Node implements NodeContext {
         }
         if (requestLog != null) {
             requestLog.close();
+        }
+        if (recheck != null) {
+            recheck.close();
         }
         controlExecutor.shutdown();
         if (options.pidFile() != null) {
@@ -559,6 +566,13 @@ public final class Node implements NodeContext {
             }
         });
         return missing;
+    }
+
+    @Override
+    public void networkRestored(long sinceMillis, String why) {
+        if (recheck != null && !options.udp()) { // a TCP connect says nothing about a UDP server (udp_check does)
+            recheck.networkRestored(sinceMillis, why);
+        }
     }
 
     @Override

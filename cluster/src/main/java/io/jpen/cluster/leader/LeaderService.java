@@ -40,6 +40,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -77,6 +78,7 @@ public final class LeaderService implements AutoCloseable {
     private final BooleanSupplier listenerHealthy;
     /** The node's readiness checks that do not pass (NodeContext#notReady); polled, never blocks. */
     private final Supplier<List<String>> readiness;
+    private final BiConsumer<Long, String> networkRestored;
     private final List<Protocol> faults;
     /** The node's listening port: forwarding in a handover is limited to it (0: every TCP port of the VIP). */
     private final int servicePort;
@@ -102,6 +104,8 @@ public final class LeaderService implements AutoCloseable {
     private MemberStatus lastSent;
     private boolean forceStatus;
     private Health health = Health.OK;
+    /** Wall clock: when a VIP interface went down (0: down since the start). */
+    private long interfacesDownSince;
     private boolean leaving;
     private boolean stopping;
     private Fence fence;
@@ -115,6 +119,8 @@ public final class LeaderService implements AutoCloseable {
     /** The readiness checks that did not pass at the last poll (empty: ready). */
     private List<String> notReady = List.of();
 
+    /** The tracker polls the interfaces every 100 ms: a fault starts up to one poll before it is seen (twice: margin). */
+    private static final long INTERFACE_POLL_SLACK_MILLIS = 200;
     /** How often the node's readiness checks are polled (a change is sent to the others at once). */
     private static final long READINESS_POLL_MILLIS = 200;
     /** How often a node that stood still asks its peers again, and for how long at most. */
@@ -165,7 +171,19 @@ public final class LeaderService implements AutoCloseable {
      */
     public LeaderService(LeaderOptions options, String nodeName, BooleanSupplier listenerHealthy, List<Protocol> faults,
                          int servicePort, Supplier<List<String>> readiness) {
+        this(options, nodeName, listenerHealthy, faults, servicePort, readiness, (since, why) -> {
+        });
+    }
+
+    /**
+     * @param networkRestored told (wall-clock start of the fault, what came back) when a tracked VIP interface is up
+     *                        again after it was down: the node re-checks the blacklistings it made meanwhile
+     *                        (NodeContext#networkRestored). Called on the leader thread; must return at once
+     */
+    public LeaderService(LeaderOptions options, String nodeName, BooleanSupplier listenerHealthy, List<Protocol> faults,
+                         int servicePort, Supplier<List<String>> readiness, BiConsumer<Long, String> networkRestored) {
         this.o = options;
+        this.networkRestored = networkRestored;
         this.readiness = readiness;
         this.coordinator = new Coordinator(options.rebalanceDelay().toMillis());
         this.servicePort = servicePort;
@@ -202,7 +220,10 @@ public final class LeaderService implements AutoCloseable {
         channel = new GroupChannel(o.group(), node, new ChannelEvents(), faults);
         if (!o.witness()) {
             tracker = new HealthTracker(o.track(), vips.values().stream().map(v -> v.spec.iface()).toList(),
-                    listenerHealthy, h -> post(() -> onHealth(h)), node);
+                    listenerHealthy, h -> {
+                        long at = System.currentTimeMillis();
+                        post(() -> onHealth(h, at));
+                    }, node);
             lease = new LeaseKeeper(o.scripts().lifetime(), o.fenceTimeout(), o.group().stallThreshold(), o.quorum(),
                     channel.contacts(), scripts::renew, spec -> scripts.up(spec, epochOf(spec.name()), null),
                     new LeaseEvents(), "jpen-vip-lease");
@@ -529,7 +550,15 @@ public final class LeaderService implements AutoCloseable {
         update();
     }
 
-    private void onHealth(Health h) {
+    /** @param at wall-clock time the tracker saw the change */
+    private void onHealth(Health h, long at) {
+        if (health.downInterfaces().isEmpty() && !h.downInterfaces().isEmpty()) {
+            // the tracker polls every 100 ms: connects that failed since the link went down may be stamped earlier
+            interfacesDownSince = at - INTERFACE_POLL_SLACK_MILLIS;
+        } else if (!health.downInterfaces().isEmpty() && h.downInterfaces().isEmpty()) {
+            networkRestored.accept(interfacesDownSince,
+                    "interface " + String.join(", ", health.downInterfaces()) + " came back");
+        }
         health = h;
         history.add("tracking", h.reason());
         update();

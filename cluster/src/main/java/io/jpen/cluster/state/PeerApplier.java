@@ -105,7 +105,6 @@ final class PeerApplier implements AutoCloseable {
     }
 
     void start() {
-        verifier.start();
         thread.start();
     }
 

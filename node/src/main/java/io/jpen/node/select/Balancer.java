@@ -8,6 +8,9 @@ import io.jpen.node.config.SettingsStore;
 import io.jpen.node.health.HealthBoard;
 import io.jpen.node.stats.ServerCounterTable;
 
+import java.util.Collections;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 /**
@@ -28,6 +31,8 @@ public final class Balancer {
     private volatile ServerPool pool;
     /** The slot most recently connected to (Pen's "current", shown on the status page). */
     private volatile int current;
+    /** This node's own automatic blacklistings: server -> the stamp it set (see BlacklistRecheck). */
+    private final Map<ServerId, Long> ownBlacklistings = new ConcurrentHashMap<>();
 
     /** @param clock wall-clock milliseconds (shared blacklist stamps and client ages are compared across nodes) */
     public Balancer(SettingsStore settings, ClientTable clients, HealthBoard health, ServerCounterTable counters,
@@ -69,6 +74,17 @@ public final class Balancer {
 
     void chosen(int slot) {
         current = slot;
+    }
+
+    /** A connect from this node to {@code id} failed at {@code now}: blacklists it, and remembers it was us. */
+    void blacklist(ServerId id, long now, String reason) {
+        health.setStatus(id, now, reason);
+        ownBlacklistings.put(id, now);
+    }
+
+    /** Server -> the stamp of this node's last automatic blacklisting of it (read-only view). */
+    public Map<ServerId, Long> ownBlacklistings() {
+        return Collections.unmodifiableMap(ownBlacklistings);
     }
 
     public HealthBoard health() {

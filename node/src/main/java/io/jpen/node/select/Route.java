@@ -94,7 +94,7 @@ public final class Route implements Candidates {
         failed.counters().release();
         now = balancer.now();
         if (!failed.isSpecial()) {
-            balancer.health.setStatus(failed.id(), now, reason);
+            balancer.blacklist(failed.id(), now, reason);
         }
         return failover();
     }

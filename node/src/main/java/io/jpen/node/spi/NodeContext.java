@@ -36,4 +36,13 @@ public interface NodeContext extends NodeControl {
 
     /** The names of the readiness checks that are not met now; empty when the node is ready. */
     List<String> notReady();
+
+    /**
+     * This node's own network was down from {@code sinceMillis} (wall clock) until now, e.g. its VIP interface lost
+     * carrier: the servers it blacklisted meanwhile are checked again from here and cleared if they connect. Returns
+     * at once.
+     *
+     * @param why what came back, for the log ("interface eth0 came back")
+     */
+    void networkRestored(long sinceMillis, String why);
 }
