@@ -29,15 +29,24 @@ arping_flavour() {
   return 1
 }
 
+# True if the node passed a usable JPEN_ARPING_FLAVOUR ("iputils /usr/bin/arping"): no program run needed.
+known_arping() {
+  case ${JPEN_ARPING_FLAVOUR:-} in
+    "habets "/* | "iputils "/*) [ -x "${JPEN_ARPING_FLAVOUR#* }" ] ;;
+    *) return 1 ;;
+  esac
+}
+
 # garp_burst IF ADDR COUNT INTERVAL_SECONDS: COUNT gratuitous ARPs for ADDR out of IF, INTERVAL apart.
 #   Habets:  arping -U -S ADDR -i IF -c COUNT -W INTERVAL ADDR  (it reports "unanswered": normal for -U, status 1;
 #            a real error shows on stderr, which is what we judge by)
 #   iputils: arping -U -I IF -c 1 ADDR, COUNT times, INTERVAL apart (its -i takes whole seconds only, and every run
 #            waits a second after sending: each runs in the background so the burst is not stretched)
-#   A caller may look the flavour up beforehand (ARPING_FLAVOUR=$(arping_flavour)) so that the first packet leaves
-#   as soon as possible after the address was added.
+#   Which one: ARPING_FLAVOUR if the caller set it, else JPEN_ARPING_FLAVOUR (what vip-preflight found; the node
+#   passes it), else looked up now (arping_flavour: two program runs, ~8 ms).
 garp_burst() {
   fl=${ARPING_FLAVOUR:-}
+  if [ -z "$fl" ] && known_arping; then fl=$JPEN_ARPING_FLAVOUR; fi
   [ -n "$fl" ] || fl=$(arping_flavour) || die "no arping found: install 'arping' (Habets) or 'iputils-arping'" 3
   kind=${fl%% *}
   bin=${fl#* }
@@ -57,6 +66,7 @@ garp_burst() {
         [ "$i" -lt "$n" ] && [ "$gap" != "0" ] && [ "$gap" != "0.000" ] && sleep "$gap"
       done
       ;;
+    *) die "unknown arping flavour '$fl' (expected: habets PATH or iputils PATH)" 3 ;;
   esac
   log "sent $n gratuitous ARP for $2 on $1 ($kind)"
 }

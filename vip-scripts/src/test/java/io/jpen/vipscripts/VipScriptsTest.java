@@ -159,6 +159,24 @@ class VipScriptsTest {
     }
 
     @Test
+    void vipUpUsesTheArpingThatPreflightFoundAndLooksItUpWhenThatOneIsGone() throws IOException {
+        var pre = TwoHosts.script(HOLDER, Map.of(), "vip-preflight");
+        java.util.regex.Matcher found = java.util.regex.Pattern.compile("arping ((habets|iputils) /[^,\\s]+)")
+                .matcher(pre.output());
+        assertThat(found.find()).as(pre.output()).isTrue();
+        try (TwoHosts.Capture arp = net.captureArp()) {
+            var r = TwoHosts.script(HOLDER, env(FAST, "JPEN_ARPING_FLAVOUR", found.group(1)), "vip-up", "eth0",
+                    VIP + "/24");
+            assertThat(r.status()).as(r.output()).isZero();
+            assertThat(r.output()).contains("(" + found.group(2) + ")");
+            await().atMost(Duration.ofSeconds(5)).until(() -> arp.garps(VIP) >= 3);
+        }
+        var stale = TwoHosts.script(HOLDER, env(FAST, "JPEN_ARPING_FLAVOUR", found.group(2) + " /nonexistent/arping"),
+                "vip-up", "eth0", VIP + "/24");
+        assertThat(stale.status()).as("a binary gone since the start is looked up again: " + stale.output()).isZero();
+    }
+
+    @Test
     void iputilsArpingWorksTooWhenGiven() throws IOException {
         String iputils = System.getenv("JPEN_TEST_IPUTILS_ARPING");
         Assumptions.assumeTrue(iputils != null, "set JPEN_TEST_IPUTILS_ARPING to an iputils arping binary to run this");

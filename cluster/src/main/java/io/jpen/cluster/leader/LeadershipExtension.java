@@ -19,6 +19,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Plugs leadership into a node: enabled by {@code vip_address} (or {@code vip_witness=true}). Checks the scripts and
@@ -27,6 +29,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class LeadershipExtension implements NodeExtension {
     private static final Logger log = LoggerFactory.getLogger("jpen.leader");
+    /** vip-preflight's "arping FLAVOUR PATH" (the path ends at a comma or blank). */
+    private static final Pattern ARPING = Pattern.compile("arping (habets|iputils) (/[^,\\s]+)");
 
     private LeaderOptions options;
     private LeaderService service;
@@ -51,7 +55,7 @@ public final class LeadershipExtension implements NodeExtension {
         }
         options = LeaderOptions.parse(raw);
         if (!options.witness()) {
-            preflight(options);
+            options = options.withScripts(options.scripts().withArping(preflight(options)));
         }
         return true;
     }
@@ -60,13 +64,20 @@ public final class LeadershipExtension implements NodeExtension {
      * Runs {@code vip-preflight} (are {@code ip} and an {@code arping} of either flavour there?) so that a node that
      * could never announce its VIP refuses to start, loudly, instead of failing at the first failover.
      */
-    static void preflight(LeaderOptions o) {
+    static String preflight(LeaderOptions o) {
         ScriptResult r = ScriptRunner.runNow(new VipScripts(o.scripts(), "preflight").preflight());
         if (!r.ok()) {
             throw new ConfigException("vip-preflight " + o.scripts().dir() + ": " + r
                     + (r.output().isBlank() ? "" : ": " + r.output().strip()));
         }
         log.info("vip scripts {}: {}", o.scripts().dir(), r.output().strip());
+        return arping(r.output());
+    }
+
+    /** "iputils /usr/bin/arping" from vip-preflight's "ip P, arping iputils /usr/bin/arping, nft P"; "" if absent. */
+    static String arping(String preflightOutput) {
+        Matcher m = ARPING.matcher(preflightOutput);
+        return m.find() ? m.group(1) + " " + m.group(2) : "";
     }
 
     @Override
@@ -78,8 +89,9 @@ public final class LeadershipExtension implements NodeExtension {
     public void start(NodeContext node) {
         this.node = node;
         // readiness: the shared-state extension (started before this one) registered "shared state loaded"
+        // a VIP interface back after it was down: the node re-checks the blacklistings it made while cut off
         service = new LeaderService(options, node.nodeName(), node::listenerHealthy, List.of(), node.listenPort(),
-                node::notReady);
+                node::notReady, node::networkRestored);
         try {
             service.start();
         } catch (Exception e) {

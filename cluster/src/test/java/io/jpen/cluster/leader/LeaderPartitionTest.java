@@ -14,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Split brain and its healing, with JGroups' DISCARD cutting members apart (FD_ALL3 + VERIFY_SUSPECT2 detect it, MERGE3
+ * Split brain and its healing, with JGroups' DISCARD cutting members apart (FD_ALL3 + VERIFY_SUSPECT detect it, MERGE3
  * heals it). In-JVM, loopback.
  */
 class LeaderPartitionTest {

@@ -45,6 +45,13 @@ public final class JpenCluster implements AutoCloseable {
     public static final List<String> TRACKED = IntStream.rangeClosed(1, 12).mapToObj(i -> "10.79.2." + i).toList();
     public static final List<String> STREAM_SOURCES = IntStream.rangeClosed(1, 12).mapToObj(i -> "10.79.3." + i).toList();
     private static final Duration START = Duration.ofSeconds(90);
+    /**
+     * {@code -Djpen.failover.nodeOptions="--key=value ..."}: added to every node's command line (the
+     * {@code --jgroups-*} and {@code --vip-fence-timeout} to the witness's too), to measure other settings.
+     */
+    private static final List<String> EXTRA_OPTIONS = List.of(
+            System.getProperty("jpen.failover.nodeOptions", "").trim().split("\\s+")).stream()
+            .filter(o -> !o.isEmpty()).toList();
 
     /**
      * What to build.
@@ -58,7 +65,8 @@ public final class JpenCluster implements AutoCloseable {
     public record Setup(int nodes, boolean witness, String quorum, int vips, List<String> options) {
         public String describe() {
             return nodes + " nodes" + (witness ? " + witness" : "") + ", vip_quorum " + quorum + ", " + vips
-                    + (vips == 1 ? " VIP" : " VIPs") + (options.isEmpty() ? "" : ", " + String.join(" ", options));
+                    + (vips == 1 ? " VIP" : " VIPs") + (options.isEmpty() ? "" : ", " + String.join(" ", options))
+                    + (EXTRA_OPTIONS.isEmpty() ? "" : ", " + String.join(" ", EXTRA_OPTIONS));
         }
     }
 
@@ -193,6 +201,7 @@ public final class JpenCluster implements AutoCloseable {
                 "--vip-address=" + vips().stream().map(v -> v + "/32@eth0").collect(Collectors.joining(",")),
                 "--vip-quorum=" + setup.quorum));
         a.addAll(setup.options);
+        a.addAll(EXTRA_OPTIONS);
         a.add(Integer.toString(PORT));
         for (Host b : backends) {
             a.add(b.address() + ":9000");
@@ -222,6 +231,9 @@ public final class JpenCluster implements AutoCloseable {
     private void startWitness() throws IOException, InterruptedException {
         List<String> args = List.of("--node-name=w", "-C", witness.address() + ":" + CONTROL, "--cluster-name=jpt",
                 "--cluster-members=" + members(), "--cluster-bind=" + witness.address(), "--vip-quorum=" + setup.quorum);
+        args = new ArrayList<>(args);
+        args.addAll(EXTRA_OPTIONS.stream().filter(o -> o.startsWith("--jgroups-") || o.startsWith("--vip-fence"))
+                .toList());
         List<String> cmd = new ArrayList<>(List.of("env", "JPEN_HEAP=64m"));
         if (Files.readString(JpenProcess.root().resolve("jpen")).contains("witness")) {
             cmd.add(launcher());

@@ -18,7 +18,7 @@ public record GroupOptions(String clusterName, InetAddress bind, int port, List<
         members = List.copyOf(members);
     }
 
-    /** How long after its last message a silent member is excluded, at the latest (FD_ALL3 + VERIFY_SUSPECT2). */
+    /** How long after its last message a silent member is excluded, at the latest (FD_ALL3 + VERIFY_SUSPECT). */
     public Duration exclusionTime() {
         return fdTimeout.plus(fdInterval).plus(verifyTimeout);
     }

@@ -107,7 +107,7 @@ public record LeaderOptions(List<VipSpec> vips, boolean witness, boolean preempt
                 interval,
                 o.duration(LeaderKey.VIP_GARP_DELAY, Duration.ZERO, HOUR),
                 o.duration(LeaderKey.VIP_GARP_REFRESH, Duration.ZERO, Duration.ofDays(1)),
-                lifetime(o));
+                lifetime(o), "");
     }
 
     private static Duration lifetime(OptionReader o) {

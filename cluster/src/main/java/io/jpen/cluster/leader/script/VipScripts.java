@@ -28,7 +28,8 @@ import java.util.function.BooleanSupplier;
  * Every script also gets its context in the environment: {@code JPEN_EPOCH} (view id . decision number, to recognise
  * a stale call), {@code JPEN_NODE}, {@code JPEN_VIP}, {@code JPEN_VIP_NAME}, {@code JPEN_INTERFACE},
  * {@code JPEN_PRIORITY}, {@code JPEN_STATE}; vip-up and vip-garp also {@code JPEN_GARP_REPEAT},
- * {@code JPEN_GARP_INTERVAL} (seconds), vip-up {@code JPEN_VIP_LIFETIME} (seconds, 0 = forever).
+ * {@code JPEN_GARP_INTERVAL} (seconds) and {@code JPEN_ARPING_FLAVOUR} (what vip-preflight found, e.g.
+ * {@code iputils /usr/bin/arping}), vip-up {@code JPEN_VIP_LIFETIME} (seconds, 0 = forever).
  */
 public final class VipScripts {
     private final ScriptOptions o;
@@ -149,6 +150,9 @@ public final class VipScripts {
     }
 
     private void garpEnv(Map<String, String> env, int repeat) {
+        if (!o.arping().isEmpty()) {
+            env.put("JPEN_ARPING_FLAVOUR", o.arping());
+        }
         env.put("JPEN_GARP_REPEAT", Integer.toString(repeat));
         env.put("JPEN_GARP_INTERVAL", String.format(java.util.Locale.ROOT, "%.3f", o.garpInterval().toMillis() / 1000.0));
     }

@@ -36,7 +36,7 @@ class StackFactoryTest {
         GroupOptions o = options();
         List<Protocol> stack = StackFactory.build(o, new ContactTracker(), new CrashWatcher(), List.of());
         assertThat(names(stack)).containsExactly("TCP", "TCPPING", "MERGE3", "ContactTracker", "FD_SOCK2",
-                "CrashWatcher", "FD_ALL3", "VERIFY_SUSPECT2", "BARRIER", "NAKACK2", "UNICAST3", "STABLE", "GMS",
+                "CrashWatcher", "FD_ALL3", "VERIFY_SUSPECT", "BARRIER", "NAKACK2", "UNICAST3", "STABLE", "GMS",
                 "FRAG2");
         TCP tcp = (TCP) stack.get(0);
         assertThat(tcp.getBindAddress()).isEqualTo(InetAddress.getByName("127.0.0.31"));
