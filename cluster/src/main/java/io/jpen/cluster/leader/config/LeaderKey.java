@@ -69,7 +69,7 @@ public enum LeaderKey {
                     + "the live holder, so a crashed or frozen holder's address expires by itself; 0 = forever"),
 
     // ------------------------------------------------------------------ fencing
-    VIP_FENCE_TIMEOUT("vip_fence_timeout", "120ms",
+    VIP_FENCE_TIMEOUT("vip_fence_timeout", "150ms",
             "with a quorum: a holder that has heard from too few members for this long drops its VIPs; the others "
                     + "take over a silent (not crashed) holder's VIP only once this has surely happened. Must be "
                     + "shorter than jgroups_fd_timeout + jgroups_verify_timeout"),
@@ -114,7 +114,7 @@ public enum LeaderKey {
     JGROUPS_MCAST_ADDR("jgroups_mcast_addr", "239.7.8.1", "udp only: the multicast group"),
     JGROUPS_MCAST_PORT("jgroups_mcast_port", "45588", "udp only: the multicast port"),
     JGROUPS_MCAST_TTL("jgroups_mcast_ttl", "1", "udp only: multicast TTL (1 keeps it on the local segment)"),
-    JGROUPS_FD_TIMEOUT("jgroups_fd_timeout", "150ms",
+    JGROUPS_FD_TIMEOUT("jgroups_fd_timeout", "200ms",
             "FD_ALL3: a member silent this long is suspected (a hung host, a cut link)"),
     JGROUPS_FD_INTERVAL("jgroups_fd_interval", "30ms", "FD_ALL3: heartbeat interval, less than jgroups_fd_timeout"),
     JGROUPS_VERIFY_TIMEOUT("jgroups_verify_timeout", "50ms",

@@ -35,7 +35,7 @@ class LeaderOptionsTest {
         assertThat(o.quorum()).isZero();
         assertThat(o.scripts().lifetime()).isEqualTo(Duration.ofSeconds(1));
         assertThat(o.group().port()).isEqualTo(7800);
-        assertThat(o.group().fdTimeout()).isEqualTo(Duration.ofMillis(150));
+        assertThat(o.group().fdTimeout()).isEqualTo(Duration.ofMillis(200));
         assertThat(o.group().udp()).isFalse();
         assertThat(o.handoverDrain()).isEqualTo(Duration.ofSeconds(30));
         assertThat(o.handoverForward()).isTrue();
