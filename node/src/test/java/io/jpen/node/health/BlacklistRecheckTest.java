@@ -1,16 +1,15 @@
 package io.jpen.node.health;
 
 import io.jpen.node.config.ServerId;
+import io.jpen.node.testing.Closer;
 import io.jpen.node.testing.FreePorts;
 import io.jpen.node.testing.IdentifyingBackend;
 import io.jpen.node.testing.InJvmNode;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 
 import static io.jpen.node.testing.TestClient.whoAnswers;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -22,18 +21,11 @@ import static org.awaitility.Awaitility.await;
  * serves clients again at once instead of refusing them for the blacklist time. Real node, real sockets on loopback.
  */
 class BlacklistRecheckTest {
-    private final List<AutoCloseable> resources = new ArrayList<>();
-
-    @AfterEach
-    void cleanUp() throws Exception {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            resources.get(i).close();
-        }
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     private <T extends AutoCloseable> T keep(T r) {
-        resources.add(r);
-        return r;
+        return closer.keep(r);
     }
 
     private static ServerId server(InJvmNode n, int index) {

@@ -1,11 +1,12 @@
 package io.jpen.node.proxy;
 
 import io.jpen.node.testing.Blackhole;
+import io.jpen.node.testing.Closer;
 import io.jpen.node.testing.FreePorts;
 import io.jpen.node.testing.IdentifyingBackend;
 import io.jpen.node.testing.InJvmNode;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,7 +17,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -26,18 +26,11 @@ import static org.awaitility.Awaitility.await;
 
 /** Pen's connection settings with Pen's semantics: idle_timeout, tcp_fastclose, pending_max, tcp_nodelay. */
 class PenConnectionSettingsTest {
-    private final List<AutoCloseable> resources = new ArrayList<>();
-
-    @AfterEach
-    void cleanUp() throws Exception {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            resources.get(i).close();
-        }
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     private <T extends AutoCloseable> T keep(T r) {
-        resources.add(r);
-        return r;
+        return closer.keep(r);
     }
 
     private InJvmNode node(String... args) throws IOException {

@@ -1,11 +1,12 @@
 package io.jpen.node.proxy;
 
 import io.jpen.node.testing.Blackhole;
+import io.jpen.node.testing.Closer;
 import io.jpen.node.testing.FreePorts;
 import io.jpen.node.testing.IdentifyingBackend;
 import io.jpen.node.testing.InJvmNode;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -20,18 +21,11 @@ import static org.awaitility.Awaitility.await;
 
 /** A real node on loopback with self-identifying backends: which backend answers which client, and failover. */
 class ProxyIntegrationTest {
-    private final List<AutoCloseable> resources = new ArrayList<>();
-
-    @AfterEach
-    void cleanUp() throws Exception {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            resources.get(i).close();
-        }
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     private <T extends AutoCloseable> T keep(T r) {
-        resources.add(r);
-        return r;
+        return closer.keep(r);
     }
 
     private IdentifyingBackend backend(String name) throws IOException {

@@ -1,10 +1,11 @@
 package io.jpen.node.proxyproto;
 
+import io.jpen.node.testing.Closer;
 import io.jpen.node.testing.FreePorts;
 import io.jpen.node.testing.IdentifyingBackend;
 import io.jpen.node.testing.InJvmNode;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -26,18 +27,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ProxyProtocolTest {
     private static final byte[] V2_SIGNATURE = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
-    private final List<AutoCloseable> resources = new ArrayList<>();
-
-    @AfterEach
-    void cleanUp() throws Exception {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            resources.get(i).close();
-        }
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     private <T extends AutoCloseable> T keep(T r) {
-        resources.add(r);
-        return r;
+        return closer.keep(r);
     }
 
     private InJvmNode node(IdentifyingBackend b, String... options) throws IOException {

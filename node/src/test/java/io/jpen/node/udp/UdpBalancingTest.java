@@ -1,10 +1,11 @@
 package io.jpen.node.udp;
 
+import io.jpen.node.testing.Closer;
 import io.jpen.node.testing.FreePorts;
 import io.jpen.node.testing.InJvmNode;
 import io.jpen.node.testing.UdpBackend;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.net.DatagramPacket;
@@ -22,18 +23,11 @@ import static org.awaitility.Awaitility.await;
 
 /** {@code -U}: datagrams through a real node, several clients, affinity, failover, health check, counters, expiry. */
 class UdpBalancingTest {
-    private final List<AutoCloseable> resources = new ArrayList<>();
-
-    @AfterEach
-    void cleanUp() throws Exception {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            resources.get(i).close();
-        }
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     private <T extends AutoCloseable> T keep(T r) {
-        resources.add(r);
-        return r;
+        return closer.keep(r);
     }
 
     private UdpBackend backend(String name) throws IOException {
