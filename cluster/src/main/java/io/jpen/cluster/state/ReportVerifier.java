@@ -43,7 +43,7 @@ final class ReportVerifier implements AutoCloseable {
 
     /** A peer's blacklisting of {@code server} with this status stamp was just applied here: check it. */
     void check(ServerId server, long status, String by) {
-        connects.submit(server, 0, new ConnectCheck.Result() {
+        connects.submit(server, new ConnectCheck.Result() {
             @Override
             public void reached(long ms) {
                 stats.reportsChecked.increment();

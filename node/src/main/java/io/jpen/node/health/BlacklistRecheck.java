@@ -66,7 +66,7 @@ public final class BlacklistRecheck implements AutoCloseable {
             if (stamp < sinceMillis || health.status(server) != stamp) {
                 continue; // before the fault, or no longer this node's (cleared, an operator, a peer's newer one)
             }
-            if (check.submit(server, 0, new ConnectCheck.Result() {
+            if (check.submit(server, new ConnectCheck.Result() {
                 @Override
                 public void reached(long millis) {
                     if (health.status(server) == stamp) {

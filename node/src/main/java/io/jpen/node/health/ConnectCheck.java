@@ -9,7 +9,8 @@ import java.net.Socket;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 
@@ -33,31 +34,30 @@ public final class ConnectCheck implements AutoCloseable {
     }
 
     private final IntSupplier timeoutMillis;
-    private final ScheduledThreadPoolExecutor thread;
+    private final ThreadPoolExecutor thread;
     private final Set<ServerId> queued = ConcurrentHashMap.newKeySet();
 
     /** @param timeoutMillis the connect timeout of one check (at least 100 ms is used) */
     public ConnectCheck(String threadName, IntSupplier timeoutMillis) {
         this.timeoutMillis = timeoutMillis;
-        this.thread = new ScheduledThreadPoolExecutor(1, r -> {
+        this.thread = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(r, threadName);
             t.setDaemon(true);
             return t;
         });
-        thread.setRemoveOnCancelPolicy(true);
     }
 
     /**
-     * Checks {@code server} after {@code delayMillis}; returns false (and calls nothing) when it is not an IP server,
-     * is already queued, or too many checks wait.
+     * Checks {@code server}; returns false (and calls nothing) when it is not an IP server, is already queued, or too
+     * many checks wait.
      */
-    public boolean submit(ServerId server, long delayMillis, Result result) {
+    public boolean submit(ServerId server, Result result) {
         InetSocketAddress a = address(server);
         if (a == null || thread.getQueue().size() >= MAX_QUEUED || !queued.add(server)) {
             return false;
         }
         try {
-            thread.schedule(() -> run(server, a, result), delayMillis, TimeUnit.MILLISECONDS);
+            thread.execute(() -> run(server, a, result));
             return true;
         } catch (RejectedExecutionException closed) {
             queued.remove(server);

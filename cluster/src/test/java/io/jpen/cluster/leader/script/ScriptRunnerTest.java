@@ -114,7 +114,8 @@ class ScriptRunnerTest {
     void scriptsRunOnTheRunnersOwnThreadWithTheEpochInTheirEnvironment() throws Exception {
         Path out = dir.resolve("env");
         CompletableFuture<String> thread = new CompletableFuture<>();
-        runner.submit(sh("env", "echo $JPEN_EPOCH > " + out, Duration.ofSeconds(5)))
+        // the script outlasts the thenRun below: a future already complete runs it on the caller's thread ("main")
+        runner.submit(sh("env", "sleep 0.3; echo $JPEN_EPOCH > " + out, Duration.ofSeconds(5)))
                 .thenRun(() -> thread.complete(Thread.currentThread().getName()));
         assertThat(thread.get(10, TimeUnit.SECONDS)).isEqualTo("test-scripts");
         assertThat(Files.readString(out).trim()).isEqualTo("1.1");
