@@ -19,6 +19,7 @@ import io.jpen.node.health.HealthBoard;
 import io.jpen.node.health.LocalHealthBoard;
 import io.jpen.node.proxy.BackendHook;
 import io.jpen.node.proxy.ConnectionRegistry;
+import io.jpen.node.proxy.DataPathWarmup;
 import io.jpen.node.proxy.ProxyConnection;
 import io.jpen.node.proxy.ProxyServer;
 import io.jpen.node.proxy.ProxyServices;
@@ -61,6 +62,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Node implements NodeContext {
     private static final Logger log = LoggerFactory.getLogger("jpen.node");
+    /** Start-up warm-up of the data path ({@link DataPathWarmup}): connections, and the most it may take. */
+    private static final int WARMUP_CONNECTIONS = 20;
+    private static final java.time.Duration WARMUP_LIMIT = java.time.Duration.ofSeconds(3);
 
     private final StartupOptions options;
     private volatile String nodeName;
@@ -242,6 +246,11 @@ public final class Node implements NodeContext {
             udpCheck = new UdpHealthCheck(balancer, transport, workers.next());
             udpCheck.start();
         } else {
+            // before the first client: a standby given a VIP gets all its clients at once, on warm code
+            java.time.Duration warm = DataPathWarmup.run(transport, workers, WARMUP_CONNECTIONS, WARMUP_LIMIT);
+            if (warm != null) {
+                log.info("data path warmed up in {} ms ({} loopback connections)", warm.toMillis(), WARMUP_CONNECTIONS);
+            }
             listener = new ProxyServer(proxy, workers, workers, options.backlog(), options.multiAccept());
             listener.bind(listenEndpoint);
         }

@@ -57,6 +57,7 @@ public final class ProxyServer {
     private final int multiAccept;
     private volatile Channel channel;
     private volatile Endpoint endpoint;
+    private boolean quiet;
 
     public ProxyServer(ProxyServices px, EventLoopGroup boss, EventLoopGroup workers, int backlog, int multiAccept) {
         this.px = px;
@@ -64,6 +65,12 @@ public final class ProxyServer {
         this.workers = workers;
         this.backlog = backlog;
         this.multiAccept = multiAccept;
+    }
+
+    /** No "listening on" line: a private listener (the start-up warm-up) that nobody connects to. */
+    ProxyServer quiet() {
+        this.quiet = true;
+        return this;
     }
 
     /** Binds (blocking the caller until bound; never called on an event loop). */
@@ -123,7 +130,9 @@ public final class ProxyServer {
         if (old != null) {
             old.close().syncUninterruptibly();
         }
-        log.info("listening on {} ({})", e.spec(), px.transport.name());
+        if (!quiet) {
+            log.info("listening on {} ({})", e.spec(), px.transport.name());
+        }
     }
 
     /**
