@@ -157,15 +157,19 @@ public final class ProbeMain {
 
         void attempt(long n, long start) {
             String outcome;
+            boolean connected = false;
             try (Socket s = new Socket()) {
                 s.bind(new InetSocketAddress(InetAddress.getByName(src), 0));
                 s.connect(target, timeoutMs);
+                connected = true;
                 int left = (int) Math.max(1, timeoutMs - (System.nanoTime() - start) / 1_000_000);
                 s.setSoTimeout(left);
                 String name = readLine(s.getInputStream());
                 outcome = name == null || name.isEmpty() ? "FAIL eof" : "OK " + name;
             } catch (SocketTimeoutException e) {
-                outcome = "FAIL timeout";
+                // no answer to the SYN, or connected but no backend greeting: a lost SYN or SYN-ACK is a network
+                // matter, a missing greeting one of the balancer (or its backend)
+                outcome = connected ? "FAIL no-greeting" : "FAIL timeout";
             } catch (ConnectException e) {
                 outcome = "FAIL refused";
             } catch (NoRouteToHostException e) {

@@ -11,7 +11,6 @@ import io.jpen.it.net.VipWatch;
 import io.jpen.node.testing.JpenProcess;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -220,9 +219,13 @@ public final class JpenCluster implements AutoCloseable {
     /** Starts (or restarts) a node through the launcher and waits for its "started" line. */
     public Child startNode(String name) throws IOException, InterruptedException {
         Host n = lab.host(name);
-        List<String> cmd = new ArrayList<>(List.of("env", "JPEN_HEAP=128m", launcher()));
+        String label = "jpen" + suffix(name);
+        // the JVM's pauses next to the node's log: a stalled node is a matter of GC or of CPU, and this tells which
+        Path gc = lab.logDir().resolve(name + "-" + label + "-gc.log").toAbsolutePath();
+        String gcLog = "-Xlog:gc:file=" + gc + ":uptime,time";
+        List<String> cmd = new ArrayList<>(List.of("env", "JPEN_HEAP=128m", "JPEN_JAVA_OPTS=" + gcLog, launcher()));
         cmd.addAll(nodeArgs(n));
-        Child c = n.start("jpen" + suffix(name), cmd);
+        Child c = n.start(label, cmd);
         running.put(name, c);
         c.awaitOutput("started:", START);
         return c;
@@ -234,16 +237,7 @@ public final class JpenCluster implements AutoCloseable {
         args = new ArrayList<>(args);
         args.addAll(EXTRA_OPTIONS.stream().filter(o -> o.startsWith("--jgroups-") || o.startsWith("--vip-fence"))
                 .toList());
-        List<String> cmd = new ArrayList<>(List.of("env", "JPEN_HEAP=64m"));
-        if (Files.readString(JpenProcess.root().resolve("jpen")).contains("witness")) {
-            cmd.add(launcher());
-            cmd.add("witness");
-        } else {
-            // the launcher has no 'witness' word yet: run the witness's main class from the same distribution
-            cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx64m",
-                    "-XX:+UseSerialGC", "-cp", JpenProcess.root().resolve("deploy/target/jpen/lib").toString() + "/*",
-                    "io.jpen.cluster.leader.witness.WitnessMain"));
-        }
+        List<String> cmd = new ArrayList<>(List.of("env", "JPEN_HEAP=64m", launcher(), "witness"));
         cmd.addAll(args);
         Child c = witness.start("witness" + suffix("w"), cmd);
         running.put("w", c);

@@ -131,9 +131,10 @@ final class Scenarios {
         VipWatch w = c.vipWatch();
         long taken = w.awaitHeldBy(vip, other, MOVE);
         t.fig.extra("VIP moved after", taken < 0 ? "never" : Long.toString((taken - t.faultAt) / 1_000_000));
+        t.awaitTraffic(50, MOVE);
+        t.noteSocketsClosed(holder, taken);
         long gone = w.awaitRelease(vip, holder, Duration.ofSeconds(10));
         t.fig.extra("killed node's VIP gone after", gone < 0 ? "never" : Long.toString(Math.max(0, gone - t.faultAt) / 1_000_000));
-        t.awaitTraffic(50, MOVE);
         return record(c, t.finish(Set.of(holder)));
     }
 
@@ -341,6 +342,7 @@ final class Scenarios {
         long taken = awaitHeldByOther(c, vip, holder);
         t.fig.extra("VIP moved after", taken < 0 ? "never" : Long.toString((taken - t.faultAt) / 1_000_000));
         t.awaitTraffic(50, MOVE);
+        t.noteSocketsClosed(holder, taken);
         long others = 0;
         for (String v : c.vips()) {
             if (!v.equals(vip) && !holder.equals(t.holder(v))) {

@@ -173,6 +173,30 @@ final class Trial {
         return holder(c.vips().get(0));
     }
 
+    /**
+     * After a kill: when the killed process's sockets closed, as the client saw it (the first reset of a long-lived
+     * connection through {@code node}), and how long after that the VIP moved ({@code movedAt}, nanos, or -1). The
+     * first part is the kernel tearing the process down (its memory first, then its sockets; slower on busy cores),
+     * the second is jpen: detection, election, vip-up. Reported, not asserted.
+     */
+    void noteSocketsClosed(String node, long movedAt) {
+        long first = Long.MAX_VALUE;
+        for (Map.Entry<String, String> e : streamNode.entrySet()) {
+            Probe.Stream s = c.probe().stream(e.getKey());
+            if (node.equals(e.getValue()) && s != null && "lost".equals(s.status) && s.detail != null
+                    && s.detail.contains("reset") && s.ended > faultAt) {
+                first = Math.min(first, s.ended);
+            }
+        }
+        if (first == Long.MAX_VALUE) {
+            return;
+        }
+        fig.extra("killed process's sockets closed after", (first - faultAt) / 1_000_000);
+        if (movedAt > 0) {
+            fig.extra("VIP moved after its sockets closed", Math.max(0, movedAt - first) / 1_000_000);
+        }
+    }
+
     /** A running node other than {@code node}. */
     String other(String node) {
         return c.nodeNames().stream().filter(n -> !n.equals(node)).findFirst().orElseThrow();

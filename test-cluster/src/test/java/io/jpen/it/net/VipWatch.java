@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Who holds which VIP, from the kernel's point of view: one {@code ip -n NS -o monitor address} per host, so every
@@ -20,6 +22,8 @@ import java.util.function.Predicate;
  * or frozen holder's address expiring by itself), which no control command of the node could report.
  */
 public final class VipWatch implements AutoCloseable {
+    /** One line of {@code ip -o monitor address}: "[Deleted ]N: IFNAME    inet ADDR/PREFIX ...". */
+    private static final Pattern EVENT = Pattern.compile("^(Deleted )?\\d+: (\\S+)\\s+inet (\\d+\\.\\d+\\.\\d+\\.\\d+)/");
     /** One change: {@code host} gained ({@code present}) or lost {@code vip} at {@code nanos}. */
     public record Change(long nanos, String host, String vip, boolean present) {
     }
@@ -65,13 +69,11 @@ public final class VipWatch implements AutoCloseable {
                 StandardCharsets.US_ASCII))) {
             String line;
             while ((line = r.readLine()) != null) {
-                int i = line.indexOf(" inet ");
-                if (i < 0) {
-                    continue;
-                }
-                String address = line.substring(i + 6).trim().split("[/\\s]")[0];
-                if (vips.contains(address)) {
-                    record(host, address, !line.startsWith("Deleted"));
+                Matcher e = EVENT.matcher(line);
+                // only eth0 counts: an old holder keeps the address on lo while it drains after a handover (no ARP
+                // for it there, so no client reaches it), and removing it from lo later is no change of holder
+                if (e.find() && e.group(2).equals("eth0") && vips.contains(e.group(3))) {
+                    record(host, e.group(3), e.group(1) == null);
                 }
             }
         } catch (IOException e) {
