@@ -37,6 +37,8 @@ public final class DataPathWarmup {
     private static final Logger log = LoggerFactory.getLogger("jpen.node");
     private static final byte[] GREETING = "warm\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final int PAYLOAD = 4096;
+    /** 127.0.0.1 itself, not getLoopbackAddress() (::1 with preferIPv6Addresses): the server spec below names it. */
+    private static final InetAddress LOOPBACK = loopback();
 
     private DataPathWarmup() {
     }
@@ -51,7 +53,7 @@ public final class DataPathWarmup {
         long start = System.nanoTime();
         long deadline = start + limit.toNanos();
         ProxyServer listener = null;
-        try (ServerSocket backend = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+        try (ServerSocket backend = new ServerSocket(0, 50, LOOPBACK)) {
             Thread echo = new Thread(() -> serve(backend, connections), "jpen-warmup-backend");
             echo.setDaemon(true);
             echo.start();
@@ -65,7 +67,7 @@ public final class DataPathWarmup {
                     System::currentTimeMillis);
             ProxyServices px = new ProxyServices(balancer, transport, new ConnectionRegistry(), null, BackendHook.NONE);
             listener = new ProxyServer(px, workers, workers, 50, 1).quiet();
-            listener.bind(new Endpoint("127.0.0.1:0", new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), null));
+            listener.bind(new Endpoint("127.0.0.1:0", new InetSocketAddress(LOOPBACK, 0), null));
             int port = ((InetSocketAddress) listener.channel().localAddress()).getPort();
             for (int i = 0; i < connections; i++) {
                 int left = (int) ((deadline - System.nanoTime()) / 1_000_000);
@@ -86,10 +88,18 @@ public final class DataPathWarmup {
         }
     }
 
+    private static InetAddress loopback() {
+        try {
+            return InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e); // four bytes are always a valid address
+        }
+    }
+
     /** One client: greeting in, payload out, half-close, the payload echoed back, then the backend's close. */
     private static boolean relayOnce(int port, int timeoutMs) throws IOException {
         try (Socket c = new Socket()) {
-            c.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), timeoutMs);
+            c.connect(new InetSocketAddress(LOOPBACK, port), timeoutMs);
             c.setSoTimeout(timeoutMs);
             InputStream in = c.getInputStream();
             OutputStream out = c.getOutputStream();
