@@ -36,7 +36,8 @@ import java.util.Arrays;
 public final class DataPathWarmup {
     private static final Logger log = LoggerFactory.getLogger("jpen.node");
     private static final byte[] GREETING = "warm\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    private static final int PAYLOAD = 4096;
+    /** What each warm-up client sends (and gets echoed): read, never written to. */
+    private static final byte[] PAYLOAD = filled(4096);
     /** 127.0.0.1 itself, not getLoopbackAddress() (::1 with preferIPv6Addresses): the server spec below names it. */
     private static final InetAddress LOOPBACK = loopback();
 
@@ -61,10 +62,8 @@ public final class DataPathWarmup {
             b.server(0, ServerSpec.parse("127.0.0.1:" + backend.getLocalPort(), 0));
             Settings s = b.build();
             LocalSettingsStore settings = new LocalSettingsStore(s);
-            LocalClientTable clients = new LocalClientTable(16, 0);
-            clients.configure(s.clientsMax, s.trackingSeconds * 1000L);
-            Balancer balancer = new Balancer(settings, clients, new LocalHealthBoard(), new ServerCounterTable(),
-                    System::currentTimeMillis);
+            Balancer balancer = new Balancer(settings, new LocalClientTable(s.clientsMax, s.trackingSeconds * 1000L),
+                    new LocalHealthBoard(), new ServerCounterTable(), System::currentTimeMillis);
             ProxyServices px = new ProxyServices(balancer, transport, new ConnectionRegistry(), null, BackendHook.NONE);
             listener = new ProxyServer(px, workers, workers, 50, 1).quiet();
             listener.bind(new Endpoint("127.0.0.1:0", new InetSocketAddress(LOOPBACK, 0), null));
@@ -88,6 +87,12 @@ public final class DataPathWarmup {
         }
     }
 
+    private static byte[] filled(int n) {
+        byte[] b = new byte[n];
+        Arrays.fill(b, (byte) 'w');
+        return b;
+    }
+
     private static InetAddress loopback() {
         try {
             return InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
@@ -103,12 +108,10 @@ public final class DataPathWarmup {
             c.setSoTimeout(timeoutMs);
             InputStream in = c.getInputStream();
             OutputStream out = c.getOutputStream();
-            byte[] payload = new byte[PAYLOAD];
-            Arrays.fill(payload, (byte) 'w');
-            out.write(payload);
+            out.write(PAYLOAD);
             c.shutdownOutput();
             byte[] back = in.readAllBytes();
-            return back.length == GREETING.length + PAYLOAD;
+            return back.length == GREETING.length + PAYLOAD.length;
         }
     }
 
