@@ -568,9 +568,10 @@ public final class LeaderService implements AutoCloseable {
      * This node stood still longer than the others need to exclude it. Its VIPs are no longer renewed or announced
      * (the lease thread stopped that already); it asks every peer whether it is still in their view, again every
      * {@value #PROBE_REPEAT_MILLIS} ms. All say yes: it carries on (a stall nobody noticed). One says no: it drops its
-     * VIPs at once, without ARP. Peers that do not answer are not taken for a no (a dead or stalled peer cannot have
-     * taken over): the node keeps asking until its own failure detection changes the view (then the new view decides)
-     * or {@value #PROBE_GIVE_UP_MILLIS} ms have passed (then it assumes the worst).
+     * VIPs at once, without ARP. Peers that do not answer are not taken for a no at once: the node keeps asking until
+     * its own failure detection changes the view (then the new view decides if it keeps a peer that confirmed, or
+     * every peer asked; see {@link #unfence()}) or {@value #PROBE_GIVE_UP_MILLIS} ms have passed (then it assumes the
+     * worst).
      */
     private void onStall(long ms) {
         Set<Address> peers = new java.util.HashSet<>(view == null ? List.of() : view.getMembers());
@@ -626,11 +627,16 @@ public final class LeaderService implements AutoCloseable {
 
     /** The others (may) have excluded this node: drop every VIP now, without ARP; see {@link #unfence()}. */
     private void excluded(String why) {
+        fenceConfirmed(why);
+        update();
+        scheduleFenceCheck();
+    }
+
+    /** Turns the asking fence into a confirmed one; the caller runs {@link #update()} (or is in it). */
+    private void fenceConfirmed(String why) {
         fence.probing = false;
         log.warn("{}: dropping VIPs without ARP until merged back, or for {}", why, ms(o.freezeHolddown()));
         history.add("fenced", why);
-        update();
-        scheduleFenceCheck();
     }
 
     /**
@@ -1287,7 +1293,8 @@ public final class LeaderService implements AutoCloseable {
 
     /**
      * Ends a confirmed fence once it is safe to take VIPs again: merged back with (part of) the old view, or held down
-     * for vip_freeze_holddown. A fence still asking turns into a confirmed one if the view changes meanwhile.
+     * for vip_freeze_holddown. A fence still asking when the view changes is lifted if the new view keeps a peer that
+     * confirmed this node, or every peer asked, and turns into a confirmed one otherwise.
      */
     private void unfence() {
         Fence f = fence;
@@ -1295,10 +1302,22 @@ public final class LeaderService implements AutoCloseable {
             return;
         }
         if (f.probing) {
-            if (f.viewId != viewId) {
-                // this node's own failure detection moved on (peers it could not hear are gone): the coordinator of
-                // the new view decides, as after any view change
+            if (f.viewId == viewId) {
+                return;
+            }
+            // this node's own failure detection moved on while it asked. Right after a stall that proves little: its
+            // heartbeat timer can run before the messages that piled up are read, and a peer that already excluded
+            // it sends none, so a live peer that took the VIPs over is dropped from this view as if it were dead
+            // (LeaderProcessTest: a resumed holder kept its VIP 1.6 s that way). The new view decides only if a
+            // peer that confirmed this node, or every peer asked, is still in it; otherwise this node is fenced
+            Set<Address> gone = new java.util.HashSet<>(f.peers);
+            gone.removeAll(view.getMembers());
+            if (gone.isEmpty() || view.getMembers().stream().anyMatch(f.confirmed::contains)) {
                 liftFence("the view changed while asking (" + view.getViewId() + ")");
+            } else {
+                fenceConfirmed("the view changed while asking and left out " + names(gone)
+                        + ", which never answered");
+                scheduleFenceCheck();
             }
             return;
         }
