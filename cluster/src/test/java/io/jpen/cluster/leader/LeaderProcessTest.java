@@ -30,6 +30,8 @@ import static org.awaitility.Awaitility.await;
  */
 class LeaderProcessTest {
     private static final String V = "VI_1";
+    /** what a node logs when it excludes a member whose host refused its failure-detection ports */
+    private static final String CRASH_PROVEN = "crashed: its host refused";
     @TempDir
     Path dir;
     private final List<Node> nodes = new ArrayList<>();
@@ -225,6 +227,27 @@ class LeaderProcessTest {
                 .until(() -> b.state().equals("MASTER") && a.state().equals("BACKUP"));
         assertThat(first("p0", "vip-garp", resumed)).as("the resumed node never announces").isEmpty();
         assertThat(first("p0", "vip-up", resumed)).as("nor takes it back").isEmpty();
+        assertThat(b.output()).as("a frozen process still accepts connections: never taken for a crash")
+                .doesNotContain(CRASH_PROVEN);
+    }
+
+    /**
+     * With a verification timeout far longer than a failover, a killed holder is still replaced at once: its host
+     * refuses its failure-detection ports, which proves it dead, so nobody waits for its answer.
+     */
+    @Test
+    void aKilledHolderWhoseHostRefusesItsPortsIsExcludedWithoutWaitingForVerification() throws Exception {
+        Node a = start(0, "--jgroups-verify-timeout=4s");
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.state().equals("MASTER"));
+        Node b = start(1, "--jgroups-verify-timeout=4s");
+        awaitMembers(b, 2);
+
+        long killed = wallNanos();
+        a.signal("KILL");
+        long up = awaitFirst("p1", "vip-up", killed);
+        System.out.println("FIGURE kill -9, verify timeout 4 s -> vip-up on the other (ms): " + ms(up - killed));
+        await().atMost(Duration.ofSeconds(5)).until(() -> b.output().contains("p0 " + CRASH_PROVEN));
+        assertThat(ms(up - killed)).as("replaced before the 4 s verification could have ended").isLessThan(3000);
     }
 
     @Test

@@ -119,7 +119,8 @@ public enum LeaderKey {
     JGROUPS_FD_INTERVAL("jgroups_fd_interval", "30ms", "FD_ALL3: heartbeat interval, less than jgroups_fd_timeout"),
     JGROUPS_VERIFY_TIMEOUT("jgroups_verify_timeout", "50ms",
             "VERIFY_SUSPECT: how long a suspect gets to answer before it is excluded. A crashed process (its "
-                    + "FD_SOCK2 socket closed) is excluded after about this long; a silent one after "
+                    + "FD_SOCK2 socket closed) whose host refuses its FD_SOCK2 ports is excluded without waiting; "
+                    + "one whose host does not answer after about this long; a silent one after "
                     + "jgroups_fd_timeout + this"),
     JGROUPS_MERGE_MIN("jgroups_merge_min", "200ms", "MERGE3: shortest interval between view announcements"),
     JGROUPS_MERGE_MAX("jgroups_merge_max", "800ms",

@@ -3,7 +3,6 @@ package io.jpen.cluster.leader.group;
 import io.jpen.cluster.leader.config.GroupOptions;
 import org.jgroups.protocols.BARRIER;
 import org.jgroups.protocols.FD_ALL3;
-import org.jgroups.protocols.FD_SOCK2;
 import org.jgroups.protocols.FRAG2;
 import org.jgroups.protocols.MERGE3;
 import org.jgroups.protocols.PING;
@@ -35,11 +34,13 @@ import java.util.List;
  *   MERGE3             heals partitions within ~1.6 x jgroups_merge_max
  *   ContactTracker     when each member was last heard (the holder's quorum lease)
  *   FD_SOCK2           a ring of TCP connections: a killed process's socket closes → suspect at once
+ *                      ({@link PromptCrashDetection}: before it reconnects the ring; and a suspect whose host
+ *                      refuses its FD_SOCK2 ports is dead: excluded without VERIFY_SUSPECT's wait)
  *   CrashWatcher       which suspects came from FD_SOCK2 (crashed) rather than from silence (alive behind a cut?)
  *   FD_ALL3            silence → suspect (hung host, cut link): jgroups_fd_timeout
  *   VERIFY_SUSPECT     double-checks every suspicion for jgroups_verify_timeout (FD_SOCK2 also suspects members it
  *                      merely fails to connect to, e.g. over a stale connection after a merge: those must not
- *                      split the group), so a killed process is excluded after about jgroups_verify_timeout.
+ *                      split the group); a killed process whose host still answers skips it (above).
  *                      Not VERIFY_SUSPECT2: that one checks its suspects on a fixed-rate timer of the same period,
  *                      so a suspicion waited 1-2 timeouts (50-100 ms measured, 75 on average); this one keeps a
  *                      deadline per suspect
@@ -62,7 +63,7 @@ public final class StackFactory {
         p.add(new MERGE3().setMinInterval(o.mergeMin().toMillis()).setMaxInterval(o.mergeMax().toMillis()));
         p.add(contacts);
         // FD_SOCK2's connect runs on the thread that installs a view: bounded by the silence the others tolerate
-        p.add(new FD_SOCK2().setBindAddress(o.bind()).setPortRange(3).setValue("connect_timeout",
+        p.add(new PromptCrashDetection((int) o.verifyTimeout().toMillis()).setBindAddress(o.bind()).setPortRange(3).setValue("connect_timeout",
                 (int) Math.min(o.connectTimeout().toMillis(), o.fdTimeout().toMillis())));
         p.add(crashes);
         p.add(new FD_ALL3().setTimeout(o.fdTimeout().toMillis()).setInterval(o.fdInterval().toMillis()));

@@ -35,7 +35,7 @@ class StackFactoryTest {
     void theTcpStackHasTheDocumentedOrderAndBindsOnlyTheClusterAddress() throws Exception {
         GroupOptions o = options();
         List<Protocol> stack = StackFactory.build(o, new ContactTracker(), new CrashWatcher(), List.of());
-        assertThat(names(stack)).containsExactly("TCP", "TCPPING", "MERGE3", "ContactTracker", "FD_SOCK2",
+        assertThat(names(stack)).containsExactly("TCP", "TCPPING", "MERGE3", "ContactTracker", "PromptCrashDetection",
                 "CrashWatcher", "FD_ALL3", "VERIFY_SUSPECT", "BARRIER", "NAKACK2", "UNICAST3", "STABLE", "GMS",
                 "FRAG2");
         TCP tcp = (TCP) stack.get(0);
