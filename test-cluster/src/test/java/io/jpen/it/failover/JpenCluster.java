@@ -51,6 +51,11 @@ public final class JpenCluster implements AutoCloseable {
     private static final List<String> EXTRA_OPTIONS = List.of(
             System.getProperty("jpen.failover.nodeOptions", "").trim().split("\\s+")).stream()
             .filter(o -> !o.isEmpty()).toList();
+    /**
+     * {@code -Djpen.failover.javaOpts="-Dlogback.configurationFile=/tmp/debug.xml ..."}: JVM flags added to every
+     * node's (after the GC log), to look inside a scenario (a logger's level, another collector).
+     */
+    private static final String EXTRA_JAVA_OPTS = System.getProperty("jpen.failover.javaOpts", "").trim();
 
     /**
      * What to build.
@@ -223,7 +228,8 @@ public final class JpenCluster implements AutoCloseable {
         // the JVM's pauses next to the node's log: a stalled node is a matter of GC or of CPU, and this tells which
         Path gc = lab.logDir().resolve(name + "-" + label + "-gc.log").toAbsolutePath();
         String gcLog = "-Xlog:gc:file=" + gc + ":uptime,time";
-        List<String> cmd = new ArrayList<>(List.of("env", "JPEN_HEAP=128m", "JPEN_JAVA_OPTS=" + gcLog, launcher()));
+        List<String> cmd = new ArrayList<>(List.of("env", "JPEN_HEAP=128m", "JPEN_JAVA_OPTS=" + (gcLog + " " + EXTRA_JAVA_OPTS).trim(),
+                launcher()));
         cmd.addAll(nodeArgs(n));
         Child c = n.start(label, cmd);
         running.put(name, c);

@@ -95,6 +95,8 @@ final class Trial {
             t.connectors.put(vip, name);
             p.run(name, JpenCluster.target(vip), c.client().address());
         }
+        NodeCpu cpu = NodeCpu.start(c.nodeNames().stream().filter(c::isRunning).map(n -> c.process(n).pid())
+                .toList());
         // a clean second before the fault: the last 100 attempts (1 s) of every connector answered, so that the
         // figures of the run show the fault and not what happened before it (the soak measures that)
         try {
@@ -104,6 +106,7 @@ final class Trial {
             throw new AssertionError("no clean second of traffic through the VIPs within 30 s before the fault "
                     + "(see the nodes' logs in target/failover-logs/" + c.lab().logDir().getFileName() + ")", e);
         }
+        t.fig.extra("busiest node's CPU before the fault (% of a core)", Math.round(cpu.busiest() * 100));
         return t;
     }
 
