@@ -228,8 +228,8 @@ public final class JpenCluster implements AutoCloseable {
         // the JVM's pauses next to the node's log: a stalled node is a matter of GC or of CPU, and this tells which
         Path gc = lab.logDir().resolve(name + "-" + label + "-gc.log").toAbsolutePath();
         String gcLog = "-Xlog:gc:file=" + gc + ":uptime,time";
-        List<String> cmd = new ArrayList<>(List.of("env", "JPEN_HEAP=128m", "JPEN_JAVA_OPTS=" + (gcLog + " " + EXTRA_JAVA_OPTS).trim(),
-                launcher()));
+        String javaOpts = (gcLog + " " + EXTRA_JAVA_OPTS).trim();
+        List<String> cmd = new ArrayList<>(List.of("env", "JPEN_HEAP=128m", "JPEN_JAVA_OPTS=" + javaOpts, launcher()));
         cmd.addAll(nodeArgs(n));
         Child c = n.start(label, cmd);
         running.put(name, c);
