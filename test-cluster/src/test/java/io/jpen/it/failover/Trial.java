@@ -93,7 +93,7 @@ final class Trial {
         for (String vip : c.vips()) {
             String name = "a" + IDS.incrementAndGet();
             t.connectors.put(vip, name);
-            p.run(name, JpenCluster.target(vip), c.client().address());
+            p.run(name, JpenCluster.target(vip));
         }
         NodeCpu cpu = NodeCpu.start(c.nodeNames().stream().filter(c::isRunning).map(n -> c.process(n).pid())
                 .toList());

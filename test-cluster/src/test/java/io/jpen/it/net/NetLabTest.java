@@ -62,7 +62,7 @@ class NetLabTest {
             a.exec("ip", "addr", "add", vip + "/16", "dev", "eth0").orThrow();
             assertThat(vips.awaitHolder(vip, "a"::equals, Duration.ofSeconds(5))).isEqualTo("a");
             try (Probe p = Probe.start(c, Duration.ofMillis(250))) {
-                p.run("main", vip + ":9000", c.address());
+                p.run("main", vip + ":9000");
                 await().atMost(Duration.ofSeconds(10)).until(() -> p.successesSince("main", 0) >= 20);
                 long moved = System.nanoTime();
                 a.exec("ip", "addr", "del", vip + "/16", "dev", "eth0").orThrow();

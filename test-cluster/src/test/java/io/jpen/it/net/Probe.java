@@ -161,11 +161,14 @@ public final class Probe implements AutoCloseable {
 
     // ------------------------------------------------------------------------------------------------ connectors
 
-    /** Starts a connector: a new connection from {@code src} to {@code target} every 10 ms until {@link #halt}. */
-    public void run(String name, String target, String src) {
+    /**
+     * Starts a connector: a new connection from the client host's own address to {@code target} every 10 ms until
+     * {@link #halt}.
+     */
+    public void run(String name, String target) {
         attempts.put(name, Collections.synchronizedList(new ArrayList<>()));
         halts.remove(name);
-        send("run " + name + " " + target + " " + src);
+        send("run " + name + " " + target);
     }
 
     /** Stops a connector and waits (bounded) for its attempts in flight. */
