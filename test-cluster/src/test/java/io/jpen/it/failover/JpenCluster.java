@@ -56,6 +56,15 @@ public final class JpenCluster implements AutoCloseable {
      * node's (after the GC log), to look inside a scenario (a logger's level, another collector).
      */
     private static final String EXTRA_JAVA_OPTS = System.getProperty("jpen.failover.javaOpts", "").trim();
+    /**
+     * {@code -Djpen.failover.warmup=SECONDS}: traffic through every VIP for this long once the cluster is whole,
+     * before the first run (default 60 in the full run, 15 otherwise; 0 for none). The harness runs every node, the
+     * backends and the client on the machine's two cores: for their first seconds the backends and the nodes do not
+     * keep up with 100 connections a second per VIP (every attempt of the first ~7 s failed, measured 2026-11-27),
+     * and a JVM's first minute of compiling slows every other node too, which on hosts of their own it would not.
+     */
+    private static final Duration WARM_UP = Duration.ofSeconds(
+            Long.getLong("jpen.failover.warmup", Scenarios.full() ? 60 : 15));
 
     /**
      * What to build.
@@ -141,6 +150,32 @@ public final class JpenCluster implements AutoCloseable {
                     .until(() -> hazelcastMembers(n.name()) >= 1);
         }
         awaitWhole(START);
+        warmUp();
+    }
+
+    /** {@link #WARM_UP}: a connector through each VIP, as in a run, then halted; prints what it saw. */
+    private void warmUp() {
+        if (WARM_UP.isZero()) {
+            return;
+        }
+        long from = System.nanoTime();
+        List<String> connectors = vips().stream().map(v -> "warm-up-" + v).toList();
+        for (int i = 0; i < connectors.size(); i++) {
+            probe.run(connectors.get(i), target(vips().get(i)));
+        }
+        await().atMost(WARM_UP.plusSeconds(5)).pollInterval(Duration.ofMillis(200))
+                .until(() -> System.nanoTime() - from >= WARM_UP.toNanos());
+        for (String n : connectors) {
+            probe.halt(n);
+            List<Probe.Attempt> a = probe.attempts(n);
+            List<Probe.Attempt> failed = a.stream().filter(x -> !x.ok()).toList();
+            // the backends (small JVMs, a thread per connection) and the nodes take the first seconds to keep up
+            System.out.printf("%s: warm-up of %d s through %s: %d attempts, %d failed%s%n",
+                    lab.logDir().getFileName(), WARM_UP.toSeconds(), n.substring("warm-up-".length()), a.size(),
+                    failed.size(), failed.isEmpty() ? "" : ", the last " + (failed.get(failed.size() - 1).start()
+                            - from) / 1_000_000 + " ms after the start (" + failed.stream().map(Probe.Attempt::detail)
+                            .distinct().collect(Collectors.joining(", ")) + ")");
+        }
     }
 
     // ------------------------------------------------------------------------------------------------ topology
