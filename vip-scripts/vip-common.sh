@@ -9,12 +9,9 @@ log() { printf '%s: %s\n' "$me" "$*" >&2; }
 # die MESSAGE [STATUS]: log and exit (status 1 unless given)
 die() { log "$1"; exit "${2:-1}"; }
 
-# The IPv4 address part of ADDR/PREFIX.
-addr_of() { printf '%s' "${1%%/*}"; }
-
 # Prints the ADDR/PREFIX that IF carries for ADDR (any prefix), nothing if none. Fails if IF does not exist.
 present() {
-  ip -o -4 addr show dev "$1" to "$(addr_of "$2")/32" 2>/dev/null | awk '{print $4; exit}'
+  ip -o -4 addr show dev "$1" to "${2%%/*}/32" 2>/dev/null | awk '{print $4; exit}'
 }
 
 iface_exists() { [ -e "/sys/class/net/$1" ] || ip link show dev "$1" >/dev/null 2>&1; }
