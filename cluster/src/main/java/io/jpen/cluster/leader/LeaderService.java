@@ -247,7 +247,7 @@ public final class LeaderService implements AutoCloseable {
             });
             lease.start();
         }
-        long grace = o.group().joinTimeout().plus(o.group().mergeMax().multipliedBy(2)).toMillis();
+        long grace = o.group().joinTimeout().plus(o.group().mergeMax().multipliedBy(3)).toMillis();
         exec.execute(() -> {
             startupHoldUntil = System.currentTimeMillis() + grace;
             exec.schedule(this::update, grace + 1, TimeUnit.MILLISECONDS);
@@ -813,9 +813,10 @@ public final class LeaderService implements AutoCloseable {
 
     /**
      * A node that has just started and has seen only itself so far, although other members are configured, takes no
-     * VIP for {@code jgroups_join_timeout + 2 x jgroups_merge_max}: it may simply not have found the running cluster yet (a
+     * VIP for {@code jgroups_join_timeout + 3 x jgroups_merge_max}: it may simply not have found the running cluster yet (a
      * busy peer, a stale connection after a fast restart), and MERGE3 will bring them together. Taking the VIP
-     * meanwhile would move it away from its holder and back (keepalived too starts in BACKUP and waits).
+     * meanwhile would move it away from its holder and back (keepalived too starts in BACKUP and waits). With
+     * {@code 2 x}, twice on a loaded machine a node restarted after kill -9 took the VIP 4 ms before the merge.
      */
     private boolean startupHold() {
         return !metOthers && o.group().members().size() > 1 && System.currentTimeMillis() < startupHoldUntil;
